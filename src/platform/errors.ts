@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   KRX_SCHEMA_INVALID: { status: 400, class: 'user', title: 'The JSON Schema is invalid' },
   KRX_EXPRESSION_INVALID: { status: 400, class: 'user', title: 'The expression does not compile' },
   KRX_TRANSFORM_FAILED: { status: 422, class: 'user', title: 'A transformation step failed' },
+  KRX_FORMAT_INVALID: { status: 400, class: 'user', title: 'The content does not parse in its stated format' },
+  KRX_LIMIT_EXCEEDED: { status: 422, class: 'user', title: 'A processing limit was exceeded' },
   KRX_RATE_LIMITED: { status: 429, class: 'operational', title: 'The rate limit is exceeded' },
   KRX_UPSTREAM_TIMEOUT: { status: 504, class: 'operational', title: 'The upstream did not answer in time' },
   KRX_UPSTREAM_UNREACHABLE: { status: 502, class: 'operational', title: 'The upstream could not be reached' },

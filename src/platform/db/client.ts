@@ -1,0 +1,117 @@
+/**
+ * The database: one `pg` pool for both modes (PostgreSQL, or the embedded PGlite behind its socket),
+ * drizzle on top, migrations, and the two ways in:
+ * - `withTenant(tenantId, tx => ...)`: a transaction as the RLS-bound role with the tenant set, the
+ *   only way tenant data is read or written;
+ * - `withPlatform(tx => ...)`: a transaction as the owner, for platform work that precedes or spans
+ *   tenants (authenticating a key, the connector catalog, managing tenants).
+ */
+import { fileURLToPath } from 'node:url';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Config } from '../../config.js';
+import { lockDataDir } from './lock.js';
+import * as schema from './schema.js';
+import { startEmbeddedDatabase } from './embedded.js';
+
+export type Tx = NodePgDatabase<typeof schema>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+/** Any constant: serialises migrations across nodes starting together. */
+const MIGRATION_LOCK_KEY = 727_271_001;
+
+export interface Database {
+  readonly mode: 'embedded' | 'postgres';
+  readonly pool: pg.Pool;
+  withTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+  withPlatform<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  /** True when the database answers and every migration has been applied. */
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  if (config.databaseUrl) {
+    return createDatabase('postgres', new pg.Pool({ connectionString: config.databaseUrl, max: 10 }), async () => {});
+  }
+  const lock = lockDataDir(config.dataDir);
+  try {
+    const embedded = await startEmbeddedDatabase(config.dataDir);
+    // One connection, matching the embedded server's single session.
+    const pool = new pg.Pool({ ...embedded.poolOptions, max: 1 });
+    return createDatabase('embedded', pool, async () => {
+      await embedded.stop();
+      lock.release();
+    });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function createDatabase(mode: Database['mode'], pool: pg.Pool, afterClose: () => Promise<void>): Database {
+  // An idle client's network error must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+
+  async function transaction<T>(preamble: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query(preamble);
+      const result = await work(drizzle(client, { schema }));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  let migrated = false;
+  return {
+    mode,
+    pool,
+    withTenant(tenantId, work) {
+      // Interpolated (one round trip for the whole preamble), so it must be a bare UUID.
+      if (!isUuid(tenantId)) throw new Error('withTenant needs a tenant UUID');
+      return transaction(
+        `BEGIN; SET LOCAL ROLE kryonix_app; SELECT set_config('app.tenant_id', '${tenantId}', true)`,
+        work,
+      );
+    },
+    withPlatform(work) {
+      return transaction('BEGIN', work);
+    },
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
+        migrated = true;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+        client.release();
+      }
+    },
+    async isReady() {
+      try {
+        await pool.query('SELECT 1');
+        return migrated;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await pool.end();
+      await afterClose();
+    },
+  };
+}

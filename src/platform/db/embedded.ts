@@ -1,0 +1,59 @@
+/** Starts the embedded PGlite server (a worker thread) and hands back a connection string for `pg`. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+export interface EmbeddedDatabase {
+  /** Options for `pg.Pool`: a Unix socket directory, reachable only by this user. */
+  readonly poolOptions: { host: string; port: number; user: string; database: string };
+  stop(): Promise<void>;
+}
+
+const SOCKET_PORT = 5432; // only names the socket file: `.s.PGSQL.5432`
+
+function spawnWorker(workerData: object): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData });
+  // Run from source (tests, `npm run dev`) the worker is TypeScript: register tsx's loader inside it first.
+  const source = new URL('./embedded-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+  const pgDataDir = path.join(dataDir, 'pgdata');
+  fs.mkdirSync(pgDataDir, { recursive: true, mode: 0o700 });
+  // A short private directory: Unix socket paths are limited to about 107 bytes.
+  const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kryonix-'));
+  const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
+  const worker = spawnWorker({ pgDataDir, socketPath });
+
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (message: { type: string; message?: string }) => {
+      if (message.type === 'ready') resolve();
+      else if (message.type === 'error') reject(new Error(`embedded database failed to start: ${message.message}`));
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`embedded database worker exited with code ${code}`)));
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    poolOptions: { host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres' },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        const done = () => {
+          fs.rmSync(socketDir, { recursive: true, force: true });
+          resolve();
+        };
+        worker.once('exit', done);
+        worker.on('message', (message: { type: string }) => {
+          if (message.type === 'stopped') void worker.terminate();
+        });
+        worker.postMessage('stop');
+      });
+      return stopping;
+    },
+  };
+}
