@@ -356,7 +356,8 @@ CREATE UNIQUE INDEX "uq_connections_tenant_name" ON "connections" USING btree ("
 CREATE INDEX "idx_connections_tenant_status" ON "connections" USING btree ("tenant_id","status");--> statement-breakpoint
 CREATE INDEX "idx_connections_connector_status" ON "connections" USING btree ("connector_id","status");--> statement-breakpoint
 CREATE INDEX "idx_connections_health" ON "connections" USING btree ("health_status","last_health_check");--> statement-breakpoint
-CREATE UNIQUE INDEX "uq_connectors_tenant_name" ON "connectors" USING btree (coalesce("tenant_id"::text, ''),"name");--> statement-breakpoint
+CREATE UNIQUE INDEX "uq_connectors_builtin_name" ON "connectors" USING btree ("name") WHERE "connectors"."tenant_id" IS NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "uq_connectors_tenant_name" ON "connectors" USING btree ("tenant_id","name") WHERE "connectors"."tenant_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "idx_connectors_type_category" ON "connectors" USING btree ("connector_type","category");--> statement-breakpoint
 CREATE INDEX "idx_connectors_provider" ON "connectors" USING btree ("provider") WHERE "connectors"."provider" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "idx_data_transformations_execution" ON "data_transformations" USING btree ("execution_id");--> statement-breakpoint

@@ -113,8 +113,13 @@ export const connectors = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    // The seed's UNIQUE(name), widened so a tenant's custom connector may share a built-in's name.
-    uniqueIndex('uq_connectors_tenant_name').on(sql`coalesce(${t.tenantId}::text, '')`, t.name),
+    // The seed's UNIQUE(name), split so a tenant's custom connector may share a built-in's name.
+    uniqueIndex('uq_connectors_builtin_name')
+      .on(t.name)
+      .where(sql`${t.tenantId} IS NULL`),
+    uniqueIndex('uq_connectors_tenant_name')
+      .on(t.tenantId, t.name)
+      .where(sql`${t.tenantId} IS NOT NULL`),
     index('idx_connectors_type_category').on(t.connectorType, t.category),
     index('idx_connectors_provider')
       .on(t.provider)

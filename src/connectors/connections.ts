@@ -1,0 +1,288 @@
+/**
+ * Connections: a tenant's configured instance of a connector. Config is validated against the
+ * connector's config schema and auth against its auth schema; credentials are sealed before they
+ * touch the database and are never returned (responses list their field names, masked).
+ */
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { audit, type RequestContext } from '../platform/audit.js';
+import { isUuid, type Database, type Tx } from '../platform/db/client.js';
+import { connections, connectors } from '../platform/db/schema.js';
+import { KryonixError } from '../platform/errors.js';
+import type { EventBus } from '../platform/events.js';
+import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
+import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { checkAgainstSchema } from './schema-check.js';
+
+/** What the credentials column holds: the envelope plus the (non-secret) names of its fields. */
+interface StoredCredentials extends EncryptedEnvelope {
+  fields: string[];
+}
+
+export interface ConnectionInput {
+  connectorId: string;
+  name: string;
+  description?: string | null;
+  environment?: 'development' | 'staging' | 'production';
+  config: Record<string, unknown>;
+  authConfig?: Record<string, unknown> | null;
+  credentials?: Record<string, unknown> | null;
+  healthCheckInterval?: number;
+  status?: 'active' | 'inactive';
+}
+
+export type ConnectionPatch = Partial<Omit<ConnectionInput, 'connectorId'>>;
+
+export interface ConnectionView {
+  id: string;
+  connectorId: string;
+  connectorVersion: string;
+  name: string;
+  description: string | null;
+  environment: string;
+  config: Record<string, unknown>;
+  authConfig: Record<string, unknown> | null;
+  credentials: Record<string, string> | null;
+  status: string;
+  healthStatus: string;
+  healthCheckInterval: number;
+  lastHealthCheck: string | null;
+  lastTested: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConnectionListQuery {
+  limit: number;
+  cursor?: string;
+  status?: string;
+  connectorId?: string;
+  environment?: string;
+  search?: string;
+}
+
+type ConnectionRow = typeof connections.$inferSelect;
+type ConnectorRow = typeof connectors.$inferSelect;
+
+const MASK = '********';
+
+function maskedCredentials(stored: unknown): Record<string, string> | null {
+  if (!isEnvelope(stored)) return null;
+  return Object.fromEntries(((stored as StoredCredentials).fields ?? []).map((field) => [field, MASK]));
+}
+
+function toView(row: ConnectionRow, connectorName: string): ConnectionView {
+  return {
+    id: row.id,
+    connectorId: connectorName,
+    connectorVersion: row.connectorVersion,
+    name: row.name,
+    description: row.description,
+    environment: row.environment,
+    config: row.config as Record<string, unknown>,
+    authConfig: (row.authConfig as Record<string, unknown> | null) ?? null,
+    credentials: maskedCredentials(row.credentials),
+    status: row.status,
+    healthStatus: row.healthStatus,
+    healthCheckInterval: row.healthCheckInterval,
+    lastHealthCheck: row.lastHealthCheck?.toISOString() ?? null,
+    lastTested: row.lastTested?.toISOString() ?? null,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function connectionNotFound(id: string): KryonixError {
+  return new KryonixError('KRX_CONNECTION_NOT_FOUND', `connection ${id} not found`);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause ?? error;
+  return (cause as { code?: string }).code === '23505';
+}
+
+async function findConnector(tx: Tx, idOrName: string): Promise<ConnectorRow> {
+  const match = isUuid(idOrName) ? eq(connectors.id, idOrName) : eq(connectors.name, idOrName);
+  // RLS shows built-ins and the tenant's own; a tenant's custom connector wins over a built-in namesake.
+  const [row] = await tx
+    .select()
+    .from(connectors)
+    .where(and(match, eq(connectors.isActive, true)))
+    .orderBy(sql`${connectors.tenantId} IS NULL`)
+    .limit(1);
+  if (!row) throw new KryonixError('KRX_CONNECTOR_NOT_FOUND', `connector "${idOrName}" not found`);
+  return row;
+}
+
+function validateAgainstConnector(connector: ConnectorRow, config: unknown, auth: Record<string, unknown> | null): void {
+  const errors = [
+    ...checkAgainstSchema(connector.configSchema as object, config, '/config'),
+    ...(connector.authSchema && auth ? checkAgainstSchema(connector.authSchema as object, auth, '/auth') : []),
+  ];
+  if (errors.length > 0) {
+    throw new KryonixError('KRX_VALIDATION_FAILED', `the connection does not match the ${connector.name} connector's schema`, {
+      extensions: { errors },
+    });
+  }
+}
+
+function mergedAuth(authConfig: Record<string, unknown> | null | undefined, credentials: Record<string, unknown> | null | undefined) {
+  return authConfig || credentials ? { ...(authConfig ?? {}), ...(credentials ?? {}) } : null;
+}
+
+export function createConnectionService(db: Database, sealer: Sealer, events: EventBus) {
+  function seal(connectionId: string, credentials: Record<string, unknown>): StoredCredentials {
+    return {
+      ...sealer.seal(credentials, sealedBinding('connections', 'credentials', connectionId)),
+      fields: Object.keys(credentials),
+    };
+  }
+
+  async function loadRow(tx: Tx, id: string): Promise<{ row: ConnectionRow; connector: ConnectorRow }> {
+    if (!isUuid(id)) throw connectionNotFound(id);
+    const [found] = await tx
+      .select({ row: connections, connector: connectors })
+      .from(connections)
+      .innerJoin(connectors, eq(connectors.id, connections.connectorId))
+      .where(eq(connections.id, id));
+    if (!found) throw connectionNotFound(id);
+    return found;
+  }
+
+  return {
+    async list(tenantId: string, query: ConnectionListQuery): Promise<Page<ConnectionView>> {
+      const filters: SQL[] = [];
+      if (query.status) filters.push(eq(connections.status, query.status));
+      if (query.environment) filters.push(eq(connections.environment, query.environment));
+      if (query.connectorId) {
+        filters.push(isUuid(query.connectorId) ? eq(connectors.id, query.connectorId) : eq(connectors.name, query.connectorId));
+      }
+      if (query.search) filters.push(ilike(connections.name, `%${query.search.replace(/[%_\\]/g, '\\$&')}%`));
+      const before = decodeCursor(query.cursor);
+      if (before) {
+        filters.push(
+          or(lt(connections.createdAt, before.createdAt), and(eq(connections.createdAt, before.createdAt), lt(connections.id, before.id)))!,
+        );
+      }
+      const rows = await db.withTenant(tenantId, (tx) =>
+        tx
+          .select({ row: connections, connectorName: connectors.name })
+          .from(connections)
+          .innerJoin(connectors, eq(connectors.id, connections.connectorId))
+          .where(and(...filters))
+          .orderBy(desc(connections.createdAt), desc(connections.id))
+          .limit(query.limit + 1),
+      );
+      const flat = rows.map(({ row, connectorName }) => ({ ...row, connectorName }));
+      return toPage(flat, query.limit, (row) => toView(row, row.connectorName));
+    },
+
+    async get(tenantId: string, id: string): Promise<ConnectionView> {
+      const { row, connector } = await db.withTenant(tenantId, (tx) => loadRow(tx, id));
+      return toView(row, connector.name);
+    },
+
+    async create(context: RequestContext, tenantId: string, input: ConnectionInput): Promise<ConnectionView> {
+      const id = randomUUID();
+      try {
+        const view = await db.withTenant(tenantId, async (tx) => {
+          const connector = await findConnector(tx, input.connectorId);
+          validateAgainstConnector(connector, input.config, mergedAuth(input.authConfig, input.credentials));
+          const [row] = await tx
+            .insert(connections)
+            .values({
+              id,
+              tenantId,
+              connectorId: connector.id,
+              connectorVersion: connector.version,
+              name: input.name,
+              description: input.description ?? null,
+              environment: input.environment ?? 'production',
+              config: input.config,
+              authConfig: input.authConfig ?? null,
+              credentials: input.credentials ? seal(id, input.credentials) : null,
+              status: input.status ?? 'active',
+              healthCheckInterval: input.healthCheckInterval ?? 300,
+              createdBy: context.principal.subject,
+            })
+            .returning();
+          await audit(tx, context, {
+            action: 'connection.create',
+            resourceType: 'connection',
+            resourceId: id,
+            details: { connector: connector.name, credentialFields: Object.keys(input.credentials ?? {}) },
+          });
+          return toView(row, connector.name);
+        });
+        events.publish('connection.created', { tenantId, connectionId: id });
+        return view;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `a connection named "${input.name}" exists`);
+        throw error;
+      }
+    },
+
+    async update(context: RequestContext, tenantId: string, id: string, patch: ConnectionPatch): Promise<ConnectionView> {
+      try {
+        const view = await db.withTenant(tenantId, async (tx) => {
+          const { row, connector } = await loadRow(tx, id);
+          const authConfig = patch.authConfig === undefined ? (row.authConfig as Record<string, unknown> | null) : patch.authConfig;
+          // New auth settings without new secrets are checked against the stored secrets: a decryption, audited.
+          let credentials = patch.credentials;
+          if (credentials === undefined && patch.authConfig !== undefined && isEnvelope(row.credentials)) {
+            credentials = sealer.open(row.credentials, sealedBinding('connections', 'credentials', id));
+            await audit(tx, context, { action: 'connection.credentials.decrypt', resourceType: 'connection', resourceId: id, details: { reason: 'validate auth update' } });
+          }
+          validateAgainstConnector(connector, patch.config ?? row.config, mergedAuth(authConfig, credentials));
+          const [updated] = await tx
+            .update(connections)
+            .set({
+              name: patch.name,
+              description: patch.description,
+              environment: patch.environment,
+              config: patch.config,
+              authConfig: patch.authConfig,
+              credentials: patch.credentials === undefined ? undefined : patch.credentials ? seal(id, patch.credentials) : null,
+              status: patch.status,
+              healthCheckInterval: patch.healthCheckInterval,
+              updatedAt: sql`now()`,
+            })
+            .where(eq(connections.id, id))
+            .returning();
+          await audit(tx, context, { action: 'connection.update', resourceType: 'connection', resourceId: id, details: { fields: Object.keys(patch) } });
+          return toView(updated, connector.name);
+        });
+        events.publish('connection.updated', { tenantId, connectionId: id });
+        return view;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `a connection named "${patch.name}" exists`);
+        throw error;
+      }
+    },
+
+    async remove(context: RequestContext, tenantId: string, id: string): Promise<void> {
+      await db.withTenant(tenantId, async (tx) => {
+        if (!isUuid(id)) throw connectionNotFound(id);
+        const deleted = await tx.delete(connections).where(eq(connections.id, id)).returning({ id: connections.id });
+        if (deleted.length === 0) throw connectionNotFound(id);
+        await audit(tx, context, { action: 'connection.delete', resourceType: 'connection', resourceId: id });
+      });
+      events.publish('connection.deleted', { tenantId, connectionId: id });
+    },
+
+    /** The decrypted credentials, for the gateway and connectors only; every call is audited. */
+    async openCredentials(context: RequestContext, tenantId: string, id: string, reason: string): Promise<Record<string, unknown> | null> {
+      return db.withTenant(tenantId, async (tx) => {
+        const { row } = await loadRow(tx, id);
+        if (!isEnvelope(row.credentials)) return null;
+        await audit(tx, context, { action: 'connection.credentials.decrypt', resourceType: 'connection', resourceId: id, details: { reason } });
+        return sealer.open<Record<string, unknown>>(row.credentials, sealedBinding('connections', 'credentials', id));
+      });
+    },
+  };
+}
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;
+

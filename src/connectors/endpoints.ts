@@ -1,0 +1,123 @@
+/** Named endpoints of a connection (the seed's connection_endpoints): stored call presets. */
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { audit, type RequestContext } from '../platform/audit.js';
+import { isUuid, type Database, type Tx } from '../platform/db/client.js';
+import { connectionEndpoints, connections } from '../platform/db/schema.js';
+import { KryonixError } from '../platform/errors.js';
+
+export interface EndpointInput {
+  endpointName: string;
+  endpointUrl: string;
+  httpMethod?: string;
+  headers?: Record<string, string> | null;
+  queryParams?: Record<string, string> | null;
+  bodyTemplate?: unknown;
+  responseMapping?: unknown;
+  timeoutSeconds?: number;
+  retryConfig?: Record<string, unknown> | null;
+  rateLimitConfig?: Record<string, unknown> | null;
+  isActive?: boolean;
+}
+
+type EndpointRow = typeof connectionEndpoints.$inferSelect;
+
+export interface EndpointView extends Omit<EndpointRow, 'tenantId' | 'createdAt'> {
+  createdAt: string;
+}
+
+function toView({ tenantId: _tenant, createdAt, ...rest }: EndpointRow): EndpointView {
+  return { ...rest, createdAt: createdAt.toISOString() };
+}
+
+async function requireConnection(tx: Tx, connectionId: string): Promise<void> {
+  const found = isUuid(connectionId)
+    ? await tx.select({ id: connections.id }).from(connections).where(eq(connections.id, connectionId))
+    : [];
+  if (found.length === 0) throw new KryonixError('KRX_CONNECTION_NOT_FOUND', `connection ${connectionId} not found`);
+}
+
+function endpointNotFound(id: string): KryonixError {
+  return new KryonixError('KRX_NOT_FOUND', `endpoint ${id} not found`);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause ?? error;
+  return (cause as { code?: string }).code === '23505';
+}
+
+export function createEndpointService(db: Database) {
+  const scoped = (connectionId: string, id: string) =>
+    and(eq(connectionEndpoints.connectionId, connectionId), eq(connectionEndpoints.id, id));
+
+  async function guard<T>(name: string | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `an endpoint named "${name}" exists on this connection`);
+      throw error;
+    }
+  }
+
+  return {
+    list(tenantId: string, connectionId: string): Promise<EndpointView[]> {
+      return db.withTenant(tenantId, async (tx) => {
+        await requireConnection(tx, connectionId);
+        const rows = await tx
+          .select()
+          .from(connectionEndpoints)
+          .where(eq(connectionEndpoints.connectionId, connectionId))
+          .orderBy(asc(connectionEndpoints.endpointName));
+        return rows.map(toView);
+      });
+    },
+
+    get(tenantId: string, connectionId: string, id: string): Promise<EndpointView> {
+      return db.withTenant(tenantId, async (tx) => {
+        await requireConnection(tx, connectionId);
+        const [row] = isUuid(id) ? await tx.select().from(connectionEndpoints).where(scoped(connectionId, id)) : [];
+        if (!row) throw endpointNotFound(id);
+        return toView(row);
+      });
+    },
+
+    create(context: RequestContext, tenantId: string, connectionId: string, input: EndpointInput): Promise<EndpointView> {
+      return guard(input.endpointName, () =>
+        db.withTenant(tenantId, async (tx) => {
+          await requireConnection(tx, connectionId);
+          const [row] = await tx
+            .insert(connectionEndpoints)
+            .values({ ...input, tenantId, connectionId })
+            .returning();
+          await audit(tx, context, { action: 'endpoint.create', resourceType: 'connection_endpoint', resourceId: row.id, details: { connectionId } });
+          return toView(row);
+        }),
+      );
+    },
+
+    update(context: RequestContext, tenantId: string, connectionId: string, id: string, patch: Partial<EndpointInput>): Promise<EndpointView> {
+      return guard(patch.endpointName, () =>
+        db.withTenant(tenantId, async (tx) => {
+          await requireConnection(tx, connectionId);
+          const [row] = isUuid(id)
+            ? await tx.update(connectionEndpoints).set(patch).where(scoped(connectionId, id)).returning()
+            : [];
+          if (!row) throw endpointNotFound(id);
+          await tx.update(connections).set({ updatedAt: sql`now()` }).where(eq(connections.id, connectionId));
+          await audit(tx, context, { action: 'endpoint.update', resourceType: 'connection_endpoint', resourceId: id, details: { fields: Object.keys(patch) } });
+          return toView(row);
+        }),
+      );
+    },
+
+    remove(context: RequestContext, tenantId: string, connectionId: string, id: string): Promise<void> {
+      return db.withTenant(tenantId, async (tx) => {
+        await requireConnection(tx, connectionId);
+        const deleted = isUuid(id) ? await tx.delete(connectionEndpoints).where(scoped(connectionId, id)).returning() : [];
+        if (deleted.length === 0) throw endpointNotFound(id);
+        await audit(tx, context, { action: 'endpoint.delete', resourceType: 'connection_endpoint', resourceId: id });
+      });
+    },
+  };
+}
+
+export type EndpointService = ReturnType<typeof createEndpointService>;

@@ -1,0 +1,47 @@
+import { AUTH_METHODS, authSchemaOf } from '../auth-schemas.js';
+import { defineConnector } from '../sdk.js';
+
+export const restConnector = defineConnector({
+  id: 'rest',
+  version: '1.0.0',
+  displayName: 'REST API',
+  description: 'Any HTTP/JSON API: base URL, default headers and any of the standard auth methods.',
+  type: 'rest',
+  category: 'generic',
+  docsUrl: 'https://kryonix.dev/docs/connectors/rest',
+  supportedMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+  config: {
+    type: 'object',
+    properties: {
+      baseUrl: { type: 'string', format: 'uri', pattern: '^https?://', description: 'Base URL every call is relative to' },
+      defaultHeaders: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Headers sent with every call',
+      },
+      timeoutMs: { type: 'integer', minimum: 1, maximum: 3_600_000, description: 'Whole-call timeout in ms' },
+      retry: {
+        type: 'object',
+        description: 'Retry policy for idempotent calls',
+        properties: {
+          attempts: { type: 'integer', minimum: 0, maximum: 20, description: 'Retries after the first attempt' },
+          delayMs: { type: 'integer', minimum: 0, description: 'Base backoff in ms' },
+        },
+        additionalProperties: false,
+      },
+      batchConcurrency: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Parallel calls of a batch' },
+      batchDelay: { type: 'integer', minimum: 0, default: 0, description: 'Delay in ms between batch calls' },
+      testEndpoint: { type: 'string', description: 'Path called by the connection test and health checks' },
+    },
+    required: ['baseUrl'],
+    additionalProperties: false,
+  },
+  auth: authSchemaOf(
+    AUTH_METHODS.none,
+    AUTH_METHODS.apiKey,
+    AUTH_METHODS.basic,
+    AUTH_METHODS.bearer,
+    AUTH_METHODS.oauth2ClientCredentials,
+    AUTH_METHODS.oauth2RefreshToken,
+  ),
+});

@@ -1,0 +1,68 @@
+/**
+ * The audit log: every mutation and every decryption of a credential, written in the same
+ * transaction as the change it records (so an entry exists exactly when the change does).
+ * Details must never carry secrets: callers pass field names, not values.
+ */
+import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import type { Tx } from './db/client.js';
+import { auditLog } from './db/schema.js';
+import { actorOf, type Principal } from './auth/principal.js';
+
+/** Who did it and from where: built once per request. */
+export interface RequestContext {
+  principal: Principal;
+  sourceIp: string | null;
+  requestId: string | null;
+}
+
+export interface AuditEntry {
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export async function audit(tx: Tx, context: RequestContext, entry: AuditEntry, tenantId = context.principal.tenantId): Promise<void> {
+  await tx.insert(auditLog).values({
+    tenantId,
+    actor: actorOf(context.principal),
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId ?? null,
+    sourceIp: context.sourceIp,
+    requestId: context.requestId,
+    details: entry.details ?? null,
+  });
+}
+
+export interface AuditQuery {
+  limit: number;
+  before?: { createdAt: Date; id: string };
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export type AuditRow = typeof auditLog.$inferSelect;
+
+/** Newest first; runs inside withTenant, so RLS keeps it to the caller's tenant. */
+export async function listAudit(tx: Tx, query: AuditQuery): Promise<AuditRow[]> {
+  const filters: SQL[] = [];
+  if (query.action) filters.push(eq(auditLog.action, query.action));
+  if (query.resourceType) filters.push(eq(auditLog.resourceType, query.resourceType));
+  if (query.resourceId) filters.push(eq(auditLog.resourceId, query.resourceId));
+  if (query.from) filters.push(gte(auditLog.createdAt, query.from));
+  if (query.to) filters.push(lte(auditLog.createdAt, query.to));
+  if (query.before) {
+    const { createdAt, id } = query.before;
+    filters.push(or(lt(auditLog.createdAt, createdAt), and(eq(auditLog.createdAt, createdAt), lt(auditLog.id, id)))!);
+  }
+  return tx
+    .select()
+    .from(auditLog)
+    .where(and(...filters))
+    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .limit(query.limit);
+}

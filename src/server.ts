@@ -1,0 +1,94 @@
+/** Builds the Fastify app from the modules' services. Nothing else lives here. */
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { apiKeyRoutes } from './api/api-keys.routes.js';
+import { auditRoutes } from './api/audit.routes.js';
+import { connectionRoutes } from './api/connections.routes.js';
+import { connectorRoutes } from './api/connectors.routes.js';
+import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
+import { problemSchema } from './api/schemas.js';
+import { tenantRoutes } from './api/tenants.routes.js';
+import type { Config } from './config.js';
+import type { Catalog } from './connectors/catalog.js';
+import type { ConnectionService } from './connectors/connections.js';
+import type { EndpointService } from './connectors/endpoints.js';
+import type { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
+import type { JwtVerifier } from './platform/auth/jwt.js';
+import type { KeyService } from './platform/auth/key-service.js';
+import type { Database } from './platform/db/client.js';
+import { installAuthentication } from './platform/http/authenticate.js';
+import { installProblemHandlers } from './platform/http/problems.js';
+import { validatorCompiler } from './platform/http/validation.js';
+import { loggerOptions, requestIdOf } from './platform/logging.js';
+import type { TenantService } from './platform/tenancy.js';
+
+export interface AppServices {
+  config: Config;
+  db: Database;
+  apiKeys: ApiKeyAuthenticator;
+  verifyJwt: JwtVerifier;
+  keys: KeyService;
+  tenants: TenantService;
+  catalog: Catalog;
+  connections: ConnectionService;
+  endpoints: EndpointService;
+  readiness: ReadinessCheck[];
+}
+
+export async function buildServer(services: AppServices): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    bodyLimit: config.maxPayloadBytes,
+    genReqId: requestIdOf,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+  app.addSchema(problemSchema);
+
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins], exposedHeaders: ['x-request-id'] });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'KRYONIX Integration Platform', version: '0.1.0' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (krx_...) or a JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  // The interactive docs are public; the schema they load is too (it documents, it does not grant).
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, access: 'public' };
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+
+  installAuthentication(app, services.apiKeys, services.verifyJwt);
+
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes, { checks: services.readiness });
+  await app.register(
+    async (api) => {
+      await api.register(connectorRoutes, services);
+      await api.register(connectionRoutes, services);
+      await api.register(apiKeyRoutes, services);
+      await api.register(tenantRoutes, services);
+      await api.register(auditRoutes, services);
+    },
+    { prefix: '/api/integrations' },
+  );
+  return app;
+}
