@@ -47,6 +47,9 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The admin API speaks JSON only; modules that take other bodies (proxy, inbound webhooks) add
+  // their own parsers in their own scope.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -3,7 +3,7 @@
  * transaction as the change it records (so an entry exists exactly when the change does).
  * Details must never carry secrets: callers pass field names, not values.
  */
-import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from './db/client.js';
 import { auditLog } from './db/schema.js';
 import { actorOf, type Principal } from './auth/principal.js';
@@ -32,6 +32,8 @@ export async function audit(tx: Tx, context: RequestContext, entry: AuditEntry, 
     sourceIp: context.sourceIp,
     requestId: context.requestId,
     details: entry.details ?? null,
+    // Not now(): entries of one transaction must keep the order they happened in.
+    createdAt: sql`clock_timestamp()`,
   });
 }
 
