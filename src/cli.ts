@@ -1,21 +1,27 @@
 #!/usr/bin/env node
 /** The `kryonix` command. */
 import { Command, Option } from 'commander';
-import { ConfigError, type Config, describeConfig, loadConfig } from './config.js';
-import { addFileKey, loadKeyring, MasterKeyError, pruneFileKeys, Sealer } from './platform/crypto.js';
+import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
 import { insertApiKey } from './platform/auth/api-keys.js';
-import { openDatabase, type Database } from './platform/db/client.js';
+import { addFileKey, loadKeyring, MasterKeyError, pruneFileKeys, Sealer } from './platform/crypto.js';
+import { type Database, openDatabase } from './platform/db/client.js';
 import { DataDirLockedError } from './platform/db/lock.js';
-import { resealAll } from './platform/key-rotation.js';
 import { tenants } from './platform/db/schema.js';
+import { resealAll } from './platform/key-rotation.js';
 import { createPlatform } from './start.js';
 
 /** Known start-up failures end with one clear line; anything else is a bug and keeps its stack. */
 function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof MasterKeyError || error instanceof DataDirLockedError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof MasterKeyError ||
+    error instanceof DataDirLockedError
+  ) {
     process.stderr.write(`kryonix: ${error.message}\n`);
   } else {
-    process.stderr.write(`kryonix: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `kryonix: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 }
@@ -35,19 +41,25 @@ async function withDatabase<T>(work: (db: Database, config: Config) => Promise<T
   }
 }
 
-const program = new Command('kryonix').description('KRYONIX Integration Platform: API gateway, integration engine and webhook hub');
+const program = new Command('kryonix').description(
+  'KRYONIX Integration Platform: API gateway, integration engine and webhook hub',
+);
 
 program
   .command('start')
   .description('Start the platform (every role on one port unless --role says otherwise)')
-  .option('--role <roles>', 'comma-separated roles: gateway,webhooks,worker,scheduler', (value) => value.split(','))
+  .option('--role <roles>', 'comma-separated roles: gateway,webhooks,worker,scheduler', (value) =>
+    value.split(','),
+  )
   .addOption(new Option('--port <port>', 'port to listen on (default API_GATEWAY_PORT)').argParser(Number))
   .action(async (options: { role?: string[]; port?: number }) => {
     const config = configFrom(options);
     const platform = await createPlatform(config);
     if (platform.bootstrapKey) {
       // The one time this key is ever shown; it is stored only as a hash.
-      process.stdout.write(`Bootstrap admin API key for tenant "default" (shown once, store it now): ${platform.bootstrapKey}\n`);
+      process.stdout.write(
+        `Bootstrap admin API key for tenant "default" (shown once, store it now): ${platform.bootstrapKey}\n`,
+      );
     }
     let stopping = false;
     const stop = async (signal: string) => {
@@ -96,10 +108,23 @@ tenantsCommand
   .action((slug: string, options: { name?: string }) =>
     withDatabase(async (db) => {
       const created = await db.withPlatform(async (tx) => {
-        const [row] = await tx.insert(tenants).values({ slug, name: options.name ?? slug }).returning();
-        return { tenant: row, ...(await insertApiKey(tx, { tenantId: row.id, name: 'first admin', role: 'admin', createdBy: 'cli' })) };
+        const [row] = await tx
+          .insert(tenants)
+          .values({ slug, name: options.name ?? slug })
+          .returning();
+        return {
+          tenant: row,
+          ...(await insertApiKey(tx, {
+            tenantId: row.id,
+            name: 'first admin',
+            role: 'admin',
+            createdBy: 'cli',
+          })),
+        };
       });
-      process.stdout.write(`tenant ${created.tenant.id} (${slug})\nadmin API key (shown once): ${created.key}\n`);
+      process.stdout.write(
+        `tenant ${created.tenant.id} (${slug})\nadmin API key (shown once): ${created.key}\n`,
+      );
     }),
   );
 
@@ -110,7 +135,9 @@ keysCommand
   .option('--name <name>', 'key name', 'platform owner')
   .action((options: { name: string }) =>
     withDatabase(async (db) => {
-      const { key } = await db.withPlatform((tx) => insertApiKey(tx, { tenantId: null, name: options.name, role: 'owner', createdBy: 'cli' }));
+      const { key } = await db.withPlatform((tx) =>
+        insertApiKey(tx, { tenantId: null, name: options.name, role: 'owner', createdBy: 'cli' }),
+      );
       process.stdout.write(`platform-owner API key (shown once): ${key}\n`);
     }),
   );

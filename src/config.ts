@@ -5,6 +5,7 @@
  * the README print from.
  */
 import path from 'node:path';
+import { parseCidrList } from './platform/net/cidr.js';
 
 export type Role = 'gateway' | 'webhooks' | 'worker' | 'scheduler';
 export const ALL_ROLES: readonly Role[] = ['gateway', 'webhooks', 'worker', 'scheduler'];
@@ -32,8 +33,16 @@ export interface Config {
   readonly rateLimit: { readonly windowMs: number; readonly maxRequests: number };
   readonly cache: { readonly ttlSeconds: number; readonly maxBytes: number };
   readonly retry: { readonly attempts: number; readonly delayMs: number };
-  readonly webhook: { readonly timeoutMs: number; readonly maxRetries: number; readonly retryDelayMs: number };
-  readonly healthCheck: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
+  readonly webhook: {
+    readonly timeoutMs: number;
+    readonly maxRetries: number;
+    readonly retryDelayMs: number;
+  };
+  readonly healthCheck: {
+    readonly enabled: boolean;
+    readonly intervalMs: number;
+    readonly timeoutMs: number;
+  };
   readonly metricsRetentionDays: number;
   readonly metricsToken: string | undefined;
   readonly trustedProxies: readonly string[];
@@ -60,39 +69,153 @@ interface KeySpec {
 
 /** Every variable the platform reads, with its default and why. */
 export const CONFIG_KEYS: readonly KeySpec[] = [
-  { name: 'NODE_ENV', default: 'development', description: '`production` refuses to start without API_ENCRYPTION_KEY.' },
-  { name: 'API_GATEWAY_PORT', default: '3012', description: 'The one port every role listens on (the seed\'s).' },
-  { name: 'KRYONIX_HOST', default: '0.0.0.0', description: 'Interface to bind; 0.0.0.0 so containers are reachable.' },
-  { name: 'KRYONIX_DATA_DIR', default: './.kryonix', description: 'Embedded database, generated master key and lock file.' },
-  { name: 'DATABASE_URL', default: '', description: 'PostgreSQL URL; unset means the embedded PGlite database in the data directory.' },
-  { name: 'REDIS_URL', default: '', description: 'Redis URL for rate limits, cache and change notifications across nodes.' },
-  { name: 'API_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
-  { name: 'API_GATEWAY_TIMEOUT', default: '30000', description: 'Default whole-call timeout in ms for a gateway call, retries included.' },
-  { name: 'API_GATEWAY_MAX_PAYLOAD_SIZE', default: '10MB', description: 'Largest request body accepted (413 beyond).' },
-  { name: 'API_CORS_ORIGINS', default: '', description: 'Comma-separated allowed browser origins, `*` for any; empty disables CORS.' },
-  { name: 'API_ENCRYPTION_KEY', default: '', secret: true, description: '32-byte master key (base64 or hex). Unset outside production: generated into the data directory (0600).' },
-  { name: 'API_ENCRYPTION_KEY_PREVIOUS', default: '', secret: true, description: 'The former master key while `kryonix keys rotate-master` re-encrypts rows under the new one.' },
-  { name: 'API_AUTH_JWT_SECRET', default: '', secret: true, description: 'HS256 secret for caller JWTs (at least 32 bytes). Unset: HS256 JWTs are refused.' },
+  {
+    name: 'NODE_ENV',
+    default: 'development',
+    description: '`production` refuses to start without API_ENCRYPTION_KEY.',
+  },
+  {
+    name: 'API_GATEWAY_PORT',
+    default: '3012',
+    description: "The one port every role listens on (the seed's).",
+  },
+  {
+    name: 'KRYONIX_HOST',
+    default: '0.0.0.0',
+    description: 'Interface to bind; 0.0.0.0 so containers are reachable.',
+  },
+  {
+    name: 'KRYONIX_DATA_DIR',
+    default: './.kryonix',
+    description: 'Embedded database, generated master key and lock file.',
+  },
+  {
+    name: 'DATABASE_URL',
+    default: '',
+    description: 'PostgreSQL URL; unset means the embedded PGlite database in the data directory.',
+  },
+  {
+    name: 'REDIS_URL',
+    default: '',
+    description: 'Redis URL for rate limits, cache and change notifications across nodes.',
+  },
+  {
+    name: 'API_LOG_LEVEL',
+    default: 'info',
+    description: 'pino level: fatal, error, warn, info, debug, trace, silent.',
+  },
+  {
+    name: 'API_GATEWAY_TIMEOUT',
+    default: '30000',
+    description: 'Default whole-call timeout in ms for a gateway call, retries included.',
+  },
+  {
+    name: 'API_GATEWAY_MAX_PAYLOAD_SIZE',
+    default: '10MB',
+    description: 'Largest request body accepted (413 beyond).',
+  },
+  {
+    name: 'API_CORS_ORIGINS',
+    default: '',
+    description: 'Comma-separated allowed browser origins, `*` for any; empty disables CORS.',
+  },
+  {
+    name: 'API_ENCRYPTION_KEY',
+    default: '',
+    secret: true,
+    description:
+      '32-byte master key (base64 or hex). Unset outside production: generated into the data directory (0600).',
+  },
+  {
+    name: 'API_ENCRYPTION_KEY_PREVIOUS',
+    default: '',
+    secret: true,
+    description:
+      'The former master key while `kryonix keys rotate-master` re-encrypts rows under the new one.',
+  },
+  {
+    name: 'API_AUTH_JWT_SECRET',
+    default: '',
+    secret: true,
+    description: 'HS256 secret for caller JWTs (at least 32 bytes). Unset: HS256 JWTs are refused.',
+  },
   { name: 'API_AUTH_JWKS_URL', default: '', description: 'JWKS URL for RS256/ES256 caller JWTs.' },
   { name: 'API_AUTH_JWT_ISSUER', default: '', description: 'Required `iss` of caller JWTs, when set.' },
   { name: 'API_AUTH_JWT_AUDIENCE', default: '', description: 'Required `aud` of caller JWTs, when set.' },
   { name: 'RATE_LIMIT_WINDOW_MS', default: '60000', description: 'Default rate-limit window per API key.' },
-  { name: 'RATE_LIMIT_MAX_REQUESTS', default: '1000', description: 'Default requests per window per API key (0 disables the default limit).' },
-  { name: 'API_CACHE_TTL', default: '300', description: 'Default response cache TTL in seconds when a policy names none.' },
-  { name: 'API_CACHE_MAX_SIZE', default: '64MB', description: 'Memory bound of the response cache (a bare number means megabytes).' },
-  { name: 'INTEGRATION_RETRY_ATTEMPTS', default: '3', description: 'Default retries of an idempotent upstream call.' },
-  { name: 'INTEGRATION_RETRY_DELAY', default: '500', description: 'Base backoff in ms (exponential, full jitter).' },
-  { name: 'WEBHOOK_TIMEOUT', default: '30000', description: 'Timeout in ms of one outbound webhook delivery attempt.' },
-  { name: 'WEBHOOK_MAX_RETRIES', default: '5', description: 'Default delivery attempts before a delivery is marked failed.' },
-  { name: 'WEBHOOK_RETRY_DELAY', default: '10000', description: 'Base delay in ms between delivery attempts.' },
-  { name: 'HEALTH_CHECK_ENABLED', default: 'true', description: 'Run connection health checks on their intervals.' },
-  { name: 'HEALTH_CHECK_INTERVAL', default: '60000', description: 'How often in ms due health checks are looked for.' },
+  {
+    name: 'RATE_LIMIT_MAX_REQUESTS',
+    default: '1000',
+    description: 'Default requests per window per API key (0 disables the default limit).',
+  },
+  {
+    name: 'API_CACHE_TTL',
+    default: '300',
+    description: 'Default response cache TTL in seconds when a policy names none.',
+  },
+  {
+    name: 'API_CACHE_MAX_SIZE',
+    default: '64MB',
+    description: 'Memory bound of the response cache (a bare number means megabytes).',
+  },
+  {
+    name: 'INTEGRATION_RETRY_ATTEMPTS',
+    default: '3',
+    description: 'Default retries of an idempotent upstream call.',
+  },
+  {
+    name: 'INTEGRATION_RETRY_DELAY',
+    default: '500',
+    description: 'Base backoff in ms (exponential, full jitter).',
+  },
+  {
+    name: 'WEBHOOK_TIMEOUT',
+    default: '30000',
+    description: 'Timeout in ms of one outbound webhook delivery attempt.',
+  },
+  {
+    name: 'WEBHOOK_MAX_RETRIES',
+    default: '5',
+    description: 'Default delivery attempts before a delivery is marked failed.',
+  },
+  {
+    name: 'WEBHOOK_RETRY_DELAY',
+    default: '10000',
+    description: 'Base delay in ms between delivery attempts.',
+  },
+  {
+    name: 'HEALTH_CHECK_ENABLED',
+    default: 'true',
+    description: 'Run connection health checks on their intervals.',
+  },
+  {
+    name: 'HEALTH_CHECK_INTERVAL',
+    default: '60000',
+    description: 'How often in ms due health checks are looked for.',
+  },
   { name: 'HEALTH_CHECK_TIMEOUT', default: '10000', description: 'Timeout in ms of one health check.' },
-  { name: 'API_METRICS_RETENTION_DAYS', default: '30', description: 'Days of execution and delivery records kept.' },
-  { name: 'KRYONIX_METRICS_TOKEN', default: '', secret: true, description: 'Bearer token required by /metrics when set.' },
+  {
+    name: 'API_METRICS_RETENTION_DAYS',
+    default: '30',
+    description: 'Days of execution and delivery records kept.',
+  },
+  {
+    name: 'KRYONIX_METRICS_TOKEN',
+    default: '',
+    secret: true,
+    description: 'Bearer token required by /metrics when set.',
+  },
   { name: 'KRYONIX_TRUSTED_PROXIES', default: '', description: 'CIDRs whose X-Forwarded-For is believed.' },
-  { name: 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS', default: '', description: 'CIDRs outbound calls may reach despite the SSRF guard (private networks). Weakens safety.' },
-  { name: 'KRYONIX_ROLES', default: 'gateway,webhooks,worker,scheduler', description: 'Roles this node runs (also `--role`).' },
+  {
+    name: 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS',
+    default: '',
+    description: 'CIDRs outbound calls may reach despite the SSRF guard (private networks). Weakens safety.',
+  },
+  {
+    name: 'KRYONIX_ROLES',
+    default: 'gateway,webhooks,worker,scheduler',
+    description: 'Roles this node runs (also `--role`).',
+  },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -107,7 +230,8 @@ function integer(env: Env, name: string, min: number, max = Number.MAX_SAFE_INTE
   const raw = read(env, name);
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
@@ -130,7 +254,8 @@ export function parseSize(raw: string, bareUnit: keyof typeof SIZE_UNITS = 'b'):
 function size(env: Env, name: string, bareUnit: keyof typeof SIZE_UNITS): number {
   const raw = read(env, name);
   const value = parseSize(raw, bareUnit);
-  if (value === undefined || value <= 0) throw new ConfigError(name, `expected a size such as 10MB, got "${raw}"`);
+  if (value === undefined || value <= 0)
+    throw new ConfigError(name, `expected a size such as 10MB, got "${raw}"`);
   return value;
 }
 
@@ -139,6 +264,17 @@ function list(env: Env, name: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** A comma-separated CIDR list, checked now so a typo stops the start instead of opening a hole later. */
+function cidrs(env: Env, name: string): string[] {
+  const entries = list(env, name);
+  try {
+    parseCidrList(entries);
+  } catch (error) {
+    throw new ConfigError(name, error instanceof Error ? error.message : String(error));
+  }
+  return entries;
 }
 
 function optionalUrl(env: Env, name: string, protocols: string[]): string | undefined {
@@ -227,8 +363,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     },
     metricsRetentionDays: integer(env, 'API_METRICS_RETENTION_DAYS', 1),
     metricsToken: optional(env, 'KRYONIX_METRICS_TOKEN'),
-    trustedProxies: list(env, 'KRYONIX_TRUSTED_PROXIES'),
-    dangerousAllowedNetworks: list(env, 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS'),
+    trustedProxies: cidrs(env, 'KRYONIX_TRUSTED_PROXIES'),
+    dangerousAllowedNetworks: cidrs(env, 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS'),
     roles: roles(env, overrides.roles),
   };
   return deepFreeze(config);
@@ -243,10 +379,17 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** The effective configuration by variable name, secrets masked: what `kryonix config` prints. */
-export function describeConfig(env: Env = process.env): Array<{ name: string; value: string; description: string }> {
+export function describeConfig(
+  env: Env = process.env,
+): Array<{ name: string; value: string; description: string }> {
   return CONFIG_KEYS.map((key) => {
     const value = read(env, key.name);
-    const shown = key.secret && value ? '********' : key.name === 'DATABASE_URL' || key.name === 'REDIS_URL' ? maskUrl(value) : value;
+    const shown =
+      key.secret && value
+        ? '********'
+        : key.name === 'DATABASE_URL' || key.name === 'REDIS_URL'
+          ? maskUrl(value)
+          : value;
     return { name: key.name, value: shown, description: key.description };
   });
 }

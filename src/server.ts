@@ -57,7 +57,10 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   app.addSchema(problemSchema);
 
   if (config.corsOrigins.length > 0) {
-    await app.register(cors, { origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins], exposedHeaders: ['x-request-id'] });
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins],
+      exposedHeaders: ['x-request-id'],
+    });
   }
 
   await app.register(swagger, {
@@ -81,7 +84,9 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
 
   installAuthentication(app, services.apiKeys, services.verifyJwt);
 
-  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
   await app.register(healthRoutes, { checks: services.readiness });
   await app.register(
     async (api) => {

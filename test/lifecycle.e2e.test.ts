@@ -2,11 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { call } from './support/platform.js';
 import { exitOf, runCli, spawnCli, waitForOutput } from './support/cli.js';
+import { call } from './support/platform.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-life-'));
-const env = { KRYONIX_DATA_DIR: dataDir, API_GATEWAY_PORT: '0', API_LOG_LEVEL: 'info', KRYONIX_HOST: '127.0.0.1' };
+const env = {
+  KRYONIX_DATA_DIR: dataDir,
+  API_GATEWAY_PORT: '0',
+  API_LOG_LEVEL: 'info',
+  KRYONIX_HOST: '127.0.0.1',
+};
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
 
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -19,7 +24,13 @@ describe('kryonix start on the embedded database', () => {
 
     const created = await call(baseUrl, 'POST', '/api/integrations/connections', {
       key,
-      body: { connectorId: 'rest', name: 'kept', config: { baseUrl: 'https://example.com' }, credentials: { token: 'abc' }, authConfig: { type: 'bearer' } },
+      body: {
+        connectorId: 'rest',
+        name: 'kept',
+        config: { baseUrl: 'https://example.com' },
+        credentials: { token: 'abc' },
+        authConfig: { type: 'bearer' },
+      },
     });
     expect(created.status).toBe(201);
     expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
@@ -57,12 +68,25 @@ describe('kryonix start on the embedded database', () => {
     const { createPlatform } = await import('../src/start.js');
     const platform = await createPlatform(loadConfig({ ...env, API_LOG_LEVEL: 'silent' }));
     try {
-      const { rows } = await platform.db.pool.query("SELECT id, tenant_id, credentials->>'kid' AS kid FROM connections");
+      const { rows } = await platform.db.pool.query(
+        "SELECT id, tenant_id, credentials->>'kid' AS kid FROM connections",
+      );
       expect(rows[0].kid).toBe(after.current);
       const { Sealer, loadKeyring, sealedBinding } = await import('../src/platform/crypto.js');
-      const full = await platform.db.pool.query('SELECT credentials FROM connections WHERE id = $1', [rows[0].id]);
-      const sealer = new Sealer(loadKeyring({ encryptionKey: undefined, encryptionKeyPrevious: undefined, production: false, dataDir }));
-      expect(sealer.open(full.rows[0].credentials, sealedBinding('connections', 'credentials', rows[0].id))).toEqual({ token: 'abc' });
+      const full = await platform.db.pool.query('SELECT credentials FROM connections WHERE id = $1', [
+        rows[0].id,
+      ]);
+      const sealer = new Sealer(
+        loadKeyring({
+          encryptionKey: undefined,
+          encryptionKeyPrevious: undefined,
+          production: false,
+          dataDir,
+        }),
+      );
+      expect(
+        sealer.open(full.rows[0].credentials, sealedBinding('connections', 'credentials', rows[0].id)),
+      ).toEqual({ token: 'abc' });
     } finally {
       await platform.close();
     }
@@ -71,7 +95,11 @@ describe('kryonix start on the embedded database', () => {
 
 describe('kryonix config', () => {
   it('prints the effective configuration with secrets masked', async () => {
-    const result = await runCli(['config'], { ...env, API_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), DATABASE_URL: 'postgres://u:hunter2@db/kx' });
+    const result = await runCli(['config'], {
+      ...env,
+      API_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      DATABASE_URL: 'postgres://u:hunter2@db/kx',
+    });
     expect(result.code).toBe(0);
     expect(result.output).toContain('API_ENCRYPTION_KEY=********');
     expect(result.output).toContain('DATABASE_URL=postgres://u:********@db/kx');

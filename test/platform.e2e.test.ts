@@ -5,7 +5,11 @@ import { describeStores } from './support/stores.js';
 
 const JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 
-function expectProblem(result: { status: number; headers: Headers; body: any }, status: number, code: string) {
+function expectProblem(
+  result: { status: number; headers: Headers; body: any },
+  status: number,
+  code: string,
+) {
   expect(result.status).toBe(status);
   expect(result.headers.get('content-type')).toContain('application/problem+json');
   expect(result.body.code).toBe(code);
@@ -26,8 +30,14 @@ describeStores('platform foundation', (store) => {
   let tenantB: { id: string; key: string };
 
   beforeAll(async () => {
-    t = await startTestPlatform(store, { API_AUTH_JWT_SECRET: JWT_SECRET, API_GATEWAY_MAX_PAYLOAD_SIZE: '64kb' });
-    const created = await call(t.baseUrl, 'POST', '/api/integrations/tenants', { key: t.ownerKey, body: { name: 'Tenant B', slug: 'tenant-b' } });
+    t = await startTestPlatform(store, {
+      API_AUTH_JWT_SECRET: JWT_SECRET,
+      API_GATEWAY_MAX_PAYLOAD_SIZE: '64kb',
+    });
+    const created = await call(t.baseUrl, 'POST', '/api/integrations/tenants', {
+      key: t.ownerKey,
+      body: { name: 'Tenant B', slug: 'tenant-b' },
+    });
     expect(created.status).toBe(201);
     const key = await call(t.baseUrl, 'POST', `/api/integrations/tenants/${created.body.id}/api-keys`, {
       key: t.ownerKey,
@@ -40,21 +50,40 @@ describeStores('platform foundation', (store) => {
   afterAll(async () => t?.close());
 
   it('creates a connection, reads it back masked, and stores the credential encrypted', async () => {
-    const created = await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: t.adminKey, body: restConnection('crm') });
+    const created = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: t.adminKey,
+      body: restConnection('crm'),
+    });
     expect(created.status).toBe(201);
     expect(created.body.credentials).toEqual({ apiKey: '********' });
     expect(JSON.stringify(created.body)).not.toContain('upstream-secret-12345');
 
-    const read = await call(t.baseUrl, 'GET', `/api/integrations/connections/${created.body.id}`, { key: t.adminKey });
+    const read = await call(t.baseUrl, 'GET', `/api/integrations/connections/${created.body.id}`, {
+      key: t.adminKey,
+    });
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ name: 'crm', connectorId: 'rest', config: { baseUrl: 'https://api.example.com/v1' } });
+    expect(read.body).toMatchObject({
+      name: 'crm',
+      connectorId: 'rest',
+      config: { baseUrl: 'https://api.example.com/v1' },
+    });
     expect(read.body.credentials).toEqual({ apiKey: '********' });
 
-    const raw = await t.platform.db.pool.query('SELECT credentials::text AS c FROM connections WHERE id = $1', [created.body.id]);
+    const raw = await t.platform.db.pool.query(
+      'SELECT credentials::text AS c FROM connections WHERE id = $1',
+      [created.body.id],
+    );
     expect(raw.rows[0].c).not.toContain('upstream-secret-12345');
-    expect(JSON.parse(raw.rows[0].c)).toMatchObject({ v: 1, kid: expect.any(String), ct: expect.any(String), fields: ['apiKey'] });
+    expect(JSON.parse(raw.rows[0].c)).toMatchObject({
+      v: 1,
+      kid: expect.any(String),
+      ct: expect.any(String),
+      fields: ['apiKey'],
+    });
 
-    const list = await call(t.baseUrl, 'GET', '/api/integrations/connections?connectorId=rest', { key: t.adminKey });
+    const list = await call(t.baseUrl, 'GET', '/api/integrations/connections?connectorId=rest', {
+      key: t.adminKey,
+    });
     expect(list.body.items.map((c: { name: string }) => c.name)).toContain('crm');
   });
 
@@ -72,12 +101,18 @@ describeStores('platform foundation', (store) => {
     });
     expectProblem(unknownConnector, 404, 'KRX_CONNECTOR_NOT_FOUND');
 
-    const duplicate = await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: t.adminKey, body: restConnection('crm') });
+    const duplicate = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: t.adminKey,
+      body: restConnection('crm'),
+    });
     expectProblem(duplicate, 409, 'KRX_CONFLICT');
   });
 
   it("keeps tenants apart: B cannot list, read, update or delete A's resources", async () => {
-    const a = await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: t.adminKey, body: restConnection('private-a') });
+    const a = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: t.adminKey,
+      body: restConnection('private-a'),
+    });
     const id = a.body.id;
     const endpoint = await call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/endpoints`, {
       key: t.adminKey,
@@ -88,15 +123,28 @@ describeStores('platform foundation', (store) => {
     const list = await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: tenantB.key });
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([]);
-    expectProblem(await call(t.baseUrl, 'GET', `/api/integrations/connections/${id}`, { key: tenantB.key }), 404, 'KRX_CONNECTION_NOT_FOUND');
     expectProblem(
-      await call(t.baseUrl, 'PATCH', `/api/integrations/connections/${id}`, { key: tenantB.key, body: { name: 'stolen' } }),
+      await call(t.baseUrl, 'GET', `/api/integrations/connections/${id}`, { key: tenantB.key }),
       404,
       'KRX_CONNECTION_NOT_FOUND',
     );
-    expectProblem(await call(t.baseUrl, 'DELETE', `/api/integrations/connections/${id}`, { key: tenantB.key }), 404, 'KRX_CONNECTION_NOT_FOUND');
     expectProblem(
-      await call(t.baseUrl, 'GET', `/api/integrations/connections/${id}/endpoints/${endpoint.body.id}`, { key: tenantB.key }),
+      await call(t.baseUrl, 'PATCH', `/api/integrations/connections/${id}`, {
+        key: tenantB.key,
+        body: { name: 'stolen' },
+      }),
+      404,
+      'KRX_CONNECTION_NOT_FOUND',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'DELETE', `/api/integrations/connections/${id}`, { key: tenantB.key }),
+      404,
+      'KRX_CONNECTION_NOT_FOUND',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'GET', `/api/integrations/connections/${id}/endpoints/${endpoint.body.id}`, {
+        key: tenantB.key,
+      }),
       404,
       'KRX_CONNECTION_NOT_FOUND',
     );
@@ -113,81 +161,193 @@ describeStores('platform foundation', (store) => {
   });
 
   it('enforces roles: viewers read only, editors cannot manage keys, tenant keys cannot manage tenants', async () => {
-    const viewer = await call(t.baseUrl, 'POST', '/api/integrations/api-keys', { key: t.adminKey, body: { name: 'v', role: 'viewer' } });
-    const editor = await call(t.baseUrl, 'POST', '/api/integrations/api-keys', { key: t.adminKey, body: { name: 'e', role: 'editor' } });
+    const viewer = await call(t.baseUrl, 'POST', '/api/integrations/api-keys', {
+      key: t.adminKey,
+      body: { name: 'v', role: 'viewer' },
+    });
+    const editor = await call(t.baseUrl, 'POST', '/api/integrations/api-keys', {
+      key: t.adminKey,
+      body: { name: 'e', role: 'editor' },
+    });
     expect(viewer.status).toBe(201);
     expect(viewer.body.apiKey).not.toHaveProperty('keyHash');
 
-    expect((await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: viewer.body.key })).status).toBe(200);
+    expect(
+      (await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: viewer.body.key })).status,
+    ).toBe(200);
     expectProblem(
-      await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: viewer.body.key, body: restConnection('by-viewer') }),
+      await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+        key: viewer.body.key,
+        body: restConnection('by-viewer'),
+      }),
       403,
       'KRX_FORBIDDEN',
     );
-    expect((await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: editor.body.key, body: restConnection('by-editor') })).status).toBe(201);
-    expectProblem(await call(t.baseUrl, 'GET', '/api/integrations/api-keys', { key: editor.body.key }), 403, 'KRX_FORBIDDEN');
-    expectProblem(await call(t.baseUrl, 'GET', '/api/integrations/tenants', { key: t.adminKey }), 403, 'KRX_FORBIDDEN');
+    expect(
+      (
+        await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+          key: editor.body.key,
+          body: restConnection('by-editor'),
+        })
+      ).status,
+    ).toBe(201);
+    expectProblem(
+      await call(t.baseUrl, 'GET', '/api/integrations/api-keys', { key: editor.body.key }),
+      403,
+      'KRX_FORBIDDEN',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'GET', '/api/integrations/tenants', { key: t.adminKey }),
+      403,
+      'KRX_FORBIDDEN',
+    );
   });
 
   it('refuses revoked keys at once', async () => {
-    const made = await call(t.baseUrl, 'POST', '/api/integrations/api-keys', { key: t.adminKey, body: { name: 'temp', role: 'viewer' } });
-    expect((await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: made.body.key })).status).toBe(200);
-    expect((await call(t.baseUrl, 'DELETE', `/api/integrations/api-keys/${made.body.apiKey.id}`, { key: t.adminKey })).status).toBe(204);
-    expectProblem(await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: made.body.key }), 401, 'KRX_UNAUTHENTICATED');
+    const made = await call(t.baseUrl, 'POST', '/api/integrations/api-keys', {
+      key: t.adminKey,
+      body: { name: 'temp', role: 'viewer' },
+    });
+    expect(
+      (await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: made.body.key })).status,
+    ).toBe(200);
+    expect(
+      (
+        await call(t.baseUrl, 'DELETE', `/api/integrations/api-keys/${made.body.apiKey.id}`, {
+          key: t.adminKey,
+        })
+      ).status,
+    ).toBe(204);
+    expectProblem(
+      await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: made.body.key }),
+      401,
+      'KRX_UNAUTHENTICATED',
+    );
     // B cannot revoke A's keys
-    expectProblem(await call(t.baseUrl, 'DELETE', `/api/integrations/api-keys/${made.body.apiKey.id}`, { key: tenantB.key }), 404, 'KRX_NOT_FOUND');
+    expectProblem(
+      await call(t.baseUrl, 'DELETE', `/api/integrations/api-keys/${made.body.apiKey.id}`, {
+        key: tenantB.key,
+      }),
+      404,
+      'KRX_NOT_FOUND',
+    );
   });
 
   it('accepts HS256 JWTs with the right claims and refuses forged, expired and alg:none tokens', async () => {
     const secret = new TextEncoder().encode(JWT_SECRET);
     const claims = { tenant_id: tenantB.id, role: 'viewer' };
-    const good = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setExpirationTime('5m').sign(secret);
+    const good = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user-1')
+      .setExpirationTime('5m')
+      .sign(secret);
     expect((await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: good })).status).toBe(200);
 
-    const expired = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret);
-    const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(48)));
+    const expired = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user-1')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(secret);
+    const forged = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('user-1')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(48)));
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, sub: 'u', exp: 9999999999 })).toString('base64url')}.`;
     for (const token of [expired, forged, none, 'garbage.token.here']) {
-      expectProblem(await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: token }), 401, 'KRX_UNAUTHENTICATED');
+      expectProblem(
+        await call(t.baseUrl, 'GET', '/api/integrations/connections', { key: token }),
+        401,
+        'KRX_UNAUTHENTICATED',
+      );
     }
-    const viewerWrite = await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: good, body: restConnection('jwt-write') });
+    const viewerWrite = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: good,
+      body: restConnection('jwt-write'),
+    });
     expectProblem(viewerWrite, 403, 'KRX_FORBIDDEN');
   });
 
   it('answers bad input with 4xx problem documents and keeps serving', async () => {
     const path = '/api/integrations/connections';
-    expectProblem(await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: '{"name": ' }), 400, 'KRX_BAD_REQUEST');
     expectProblem(
-      await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: 'name=x', headers: { 'content-type': 'text/plain' } }),
+      await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: '{"name": ' }),
+      400,
+      'KRX_BAD_REQUEST',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'POST', path, {
+        key: t.adminKey,
+        body: 'name=x',
+        headers: { 'content-type': 'text/plain' },
+      }),
       415,
       'KRX_UNSUPPORTED_MEDIA_TYPE',
     );
-    expectProblem(await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: { ...restConnection('t'), name: 42 } }), 400, 'KRX_VALIDATION_FAILED');
-    const unknown = await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: { ...restConnection('u'), colour: 'red' } });
+    expectProblem(
+      await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: { ...restConnection('t'), name: 42 } }),
+      400,
+      'KRX_VALIDATION_FAILED',
+    );
+    const unknown = await call(t.baseUrl, 'POST', path, {
+      key: t.adminKey,
+      body: { ...restConnection('u'), colour: 'red' },
+    });
     expectProblem(unknown, 400, 'KRX_VALIDATION_FAILED');
     expect(unknown.body.errors).toContainEqual({ path: '/body/colour', message: 'is not a known field' });
     expectProblem(
-      await call(t.baseUrl, 'POST', path, { key: t.adminKey, body: { ...restConnection('big'), description: 'x'.repeat(70 * 1024) } }),
+      await call(t.baseUrl, 'POST', path, {
+        key: t.adminKey,
+        body: { ...restConnection('big'), description: 'x'.repeat(70 * 1024) },
+      }),
       413,
       'KRX_PAYLOAD_TOO_LARGE',
     );
-    expectProblem(await call(t.baseUrl, 'GET', `${path}/not-a-uuid`, { key: t.adminKey }), 400, 'KRX_VALIDATION_FAILED');
-    expectProblem(await call(t.baseUrl, 'GET', `${path}?limit=100000`, { key: t.adminKey }), 400, 'KRX_VALIDATION_FAILED');
-    expectProblem(await call(t.baseUrl, 'GET', `${path}?cursor=bm9wZQ`, { key: t.adminKey }), 400, 'KRX_VALIDATION_FAILED');
-    expectProblem(await call(t.baseUrl, 'GET', path, { headers: { authorization: 'Basic abc' } }), 401, 'KRX_UNAUTHENTICATED');
+    expectProblem(
+      await call(t.baseUrl, 'GET', `${path}/not-a-uuid`, { key: t.adminKey }),
+      400,
+      'KRX_VALIDATION_FAILED',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'GET', `${path}?limit=100000`, { key: t.adminKey }),
+      400,
+      'KRX_VALIDATION_FAILED',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'GET', `${path}?cursor=bm9wZQ`, { key: t.adminKey }),
+      400,
+      'KRX_VALIDATION_FAILED',
+    );
+    expectProblem(
+      await call(t.baseUrl, 'GET', path, { headers: { authorization: 'Basic abc' } }),
+      401,
+      'KRX_UNAUTHENTICATED',
+    );
     expectProblem(await call(t.baseUrl, 'GET', path, { key: 'krx_unknown' }), 401, 'KRX_UNAUTHENTICATED');
-    expectProblem(await call(t.baseUrl, 'GET', '/api/integrations/nothing-here', { key: t.adminKey }), 404, 'KRX_ROUTE_NOT_FOUND');
+    expectProblem(
+      await call(t.baseUrl, 'GET', '/api/integrations/nothing-here', { key: t.adminKey }),
+      404,
+      'KRX_ROUTE_NOT_FOUND',
+    );
     expect((await call(t.baseUrl, 'GET', '/health/ready')).status).toBe(200);
   });
 
   it('paginates with a cursor', async () => {
     for (const name of ['page-1', 'page-2', 'page-3']) {
-      await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: tenantB.key, body: restConnection(name) });
+      await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+        key: tenantB.key,
+        body: restConnection(name),
+      });
     }
     const first = await call(t.baseUrl, 'GET', '/api/integrations/connections?limit=2', { key: tenantB.key });
     expect(first.body.items).toHaveLength(2);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await call(t.baseUrl, 'GET', `/api/integrations/connections?limit=2&cursor=${first.body.nextCursor}`, { key: tenantB.key });
+    const second = await call(
+      t.baseUrl,
+      'GET',
+      `/api/integrations/connections?limit=2&cursor=${first.body.nextCursor}`,
+      { key: tenantB.key },
+    );
     expect(second.body.items).toHaveLength(1);
     expect(second.body.nextCursor).toBeNull();
     const names = [...first.body.items, ...second.body.items].map((c: { name: string }) => c.name);
@@ -195,20 +355,28 @@ describeStores('platform foundation', (store) => {
   });
 
   it('records mutations and credential decryptions in the audit log, without secrets', async () => {
-    const created = await call(t.baseUrl, 'POST', '/api/integrations/connections', { key: t.adminKey, body: restConnection('audited') });
+    const created = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: t.adminKey,
+      body: restConnection('audited'),
+    });
     const patched = await call(t.baseUrl, 'PATCH', `/api/integrations/connections/${created.body.id}`, {
       key: t.adminKey,
       body: { authConfig: { type: 'api_key', in: 'query', name: 'key' } },
     });
     expect(patched.status).toBe(200);
     expect(patched.body.credentials).toEqual({ apiKey: '********' });
-    const log = await call(t.baseUrl, 'GET', `/api/integrations/audit-log?resourceId=${created.body.id}`, { key: t.adminKey });
+    const log = await call(t.baseUrl, 'GET', `/api/integrations/audit-log?resourceId=${created.body.id}`, {
+      key: t.adminKey,
+    });
     expect(log.body.items.map((e: { action: string }) => e.action)).toEqual([
       'connection.update',
       'connection.credentials.decrypt',
       'connection.create',
     ]);
-    expect(log.body.items[0]).toMatchObject({ sourceIp: '127.0.0.1', actor: expect.stringMatching(/^api_key:/) });
+    expect(log.body.items[0]).toMatchObject({
+      sourceIp: '127.0.0.1',
+      actor: expect.stringMatching(/^api_key:/),
+    });
     expect(JSON.stringify(log.body)).not.toContain('upstream-secret-12345');
   });
 

@@ -31,7 +31,10 @@ export const newKeyBody = {
 
 export const createdKey = {
   type: 'object',
-  properties: { key: { type: 'string', description: 'The key itself: shown this once only' }, apiKey: apiKeyView },
+  properties: {
+    key: { type: 'string', description: 'The key itself: shown this once only' },
+    apiKey: apiKeyView,
+  },
 } as const;
 
 export interface NewKeyBody {
@@ -46,14 +49,29 @@ export async function apiKeyRoutes(app: FastifyInstance, { keys }: { keys: KeySe
     '/api-keys',
     {
       config: { access: 'admin' },
-      schema: { tags, summary: "List the tenant's API keys", response: { 200: { type: 'object', properties: { items: { type: 'array', items: apiKeyView } } }, ...errorResponses } },
+      schema: {
+        tags,
+        summary: "List the tenant's API keys",
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: apiKeyView } } },
+          ...errorResponses,
+        },
+      },
     },
     async (request) => ({ items: await keys.list(tenantOf(request)) }),
   );
 
   app.post<{ Body: NewKeyBody }>(
     '/api-keys',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Create an API key', body: newKeyBody, response: { 201: createdKey, ...errorResponses } } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Create an API key',
+        body: newKeyBody,
+        response: { 201: createdKey, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const { key, view } = await keys.create(request.context, tenantOf(request), {
         name: request.body.name,
@@ -66,7 +84,15 @@ export async function apiKeyRoutes(app: FastifyInstance, { keys }: { keys: KeySe
 
   app.delete<{ Params: { id: string } }>(
     '/api-keys/:id',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Revoke an API key', params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Revoke an API key',
+        params: idParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await keys.revoke(request.context, tenantOf(request), request.params.id);
       return reply.code(204).send();

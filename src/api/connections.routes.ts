@@ -10,12 +10,21 @@ const stringMap = { type: 'object', additionalProperties: { type: 'string' } } a
 const connectionBody = {
   type: 'object',
   properties: {
-    connectorId: { type: 'string', minLength: 1, maxLength: 255, description: 'Catalog id (e.g. `rest`) or connector UUID' },
+    connectorId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description: 'Catalog id (e.g. `rest`) or connector UUID',
+    },
     name: { type: 'string', minLength: 1, maxLength: 255 },
     description: { type: ['string', 'null'], maxLength: 5000 },
     environment,
     config: { ...freeObject, description: "Validated against the connector's config schema" },
-    authConfig: { type: ['object', 'null'], additionalProperties: true, description: 'Non-secret auth settings' },
+    authConfig: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      description: 'Non-secret auth settings',
+    },
     credentials: {
       type: ['object', 'null'],
       additionalProperties: true,
@@ -38,7 +47,11 @@ const connectionView = {
     environment: { type: 'string' },
     config: freeObject,
     authConfig: { type: ['object', 'null'], additionalProperties: true },
-    credentials: { type: ['object', 'null'], additionalProperties: { type: 'string' }, description: 'Field names, masked' },
+    credentials: {
+      type: ['object', 'null'],
+      additionalProperties: { type: 'string' },
+      description: 'Field names, masked',
+    },
     status: { type: 'string' },
     healthStatus: { type: 'string' },
     healthCheckInterval: { type: 'integer' },
@@ -54,7 +67,12 @@ const endpointBody = {
   type: 'object',
   properties: {
     endpointName: { type: 'string', minLength: 1, maxLength: 255 },
-    endpointUrl: { type: 'string', minLength: 1, maxLength: 2000, description: "Path relative to the connection's base URL" },
+    endpointUrl: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2000,
+      description: "Path relative to the connection's base URL",
+    },
     httpMethod: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] },
     headers: { ...stringMap, type: ['object', 'null'] },
     queryParams: { ...stringMap, type: ['object', 'null'] },
@@ -104,7 +122,16 @@ export async function connectionRoutes(
 ): Promise<void> {
   const tags = ['connections'];
 
-  app.get<{ Querystring: { limit: number; cursor?: string; status?: string; connectorId?: string; environment?: string; search?: string } }>(
+  app.get<{
+    Querystring: {
+      limit: number;
+      cursor?: string;
+      status?: string;
+      connectorId?: string;
+      environment?: string;
+      search?: string;
+    };
+  }>(
     '/connections',
     {
       schema: {
@@ -137,12 +164,20 @@ export async function connectionRoutes(
         response: { 201: connectionView, ...errorResponses, 409: { $ref: 'Problem#' } },
       },
     },
-    async (request, reply) => reply.code(201).send(await connections.create(request.context, tenantOf(request), request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await connections.create(request.context, tenantOf(request), request.body)),
   );
 
   app.get<{ Params: { id: string } }>(
     '/connections/:id',
-    { schema: { tags, summary: 'Get a connection', params: idParams, response: { 200: connectionView, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Get a connection',
+        params: idParams,
+        response: { 200: connectionView, ...errorResponses },
+      },
+    },
     (request) => connections.get(tenantOf(request), request.params.id),
   );
 
@@ -163,7 +198,14 @@ export async function connectionRoutes(
 
   app.delete<{ Params: { id: string } }>(
     '/connections/:id',
-    { schema: { tags, summary: 'Delete a connection', params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete a connection',
+        params: idParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await connections.remove(request.context, tenantOf(request), request.params.id);
       return reply.code(204).send();
@@ -178,7 +220,10 @@ export async function connectionRoutes(
         tags: endpointTags,
         summary: "List a connection's endpoints",
         params: idParams,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: endpointView } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: endpointView } } },
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({ items: await endpoints.list(tenantOf(request), request.params.id) }),
@@ -196,12 +241,21 @@ export async function connectionRoutes(
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await endpoints.create(request.context, tenantOf(request), request.params.id, request.body)),
+      reply
+        .code(201)
+        .send(await endpoints.create(request.context, tenantOf(request), request.params.id, request.body)),
   );
 
   app.get<{ Params: { id: string; endpointId: string } }>(
     '/connections/:id/endpoints/:endpointId',
-    { schema: { tags: endpointTags, summary: 'Get an endpoint', params: endpointParams, response: { 200: endpointView, ...errorResponses } } },
+    {
+      schema: {
+        tags: endpointTags,
+        summary: 'Get an endpoint',
+        params: endpointParams,
+        response: { 200: endpointView, ...errorResponses },
+      },
+    },
     (request) => endpoints.get(tenantOf(request), request.params.id, request.params.endpointId),
   );
 
@@ -216,14 +270,33 @@ export async function connectionRoutes(
         response: { 200: endpointView, ...errorResponses, 409: { $ref: 'Problem#' } },
       },
     },
-    (request) => endpoints.update(request.context, tenantOf(request), request.params.id, request.params.endpointId, request.body),
+    (request) =>
+      endpoints.update(
+        request.context,
+        tenantOf(request),
+        request.params.id,
+        request.params.endpointId,
+        request.body,
+      ),
   );
 
   app.delete<{ Params: { id: string; endpointId: string } }>(
     '/connections/:id/endpoints/:endpointId',
-    { schema: { tags: endpointTags, summary: 'Delete an endpoint', params: endpointParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      schema: {
+        tags: endpointTags,
+        summary: 'Delete an endpoint',
+        params: endpointParams,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
     async (request, reply) => {
-      await endpoints.remove(request.context, tenantOf(request), request.params.id, request.params.endpointId);
+      await endpoints.remove(
+        request.context,
+        tenantOf(request),
+        request.params.id,
+        request.params.endpointId,
+      );
       return reply.code(204).send();
     },
   );

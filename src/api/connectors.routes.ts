@@ -24,7 +24,10 @@ const connectorView = {
   },
 } as const;
 
-export async function connectorRoutes(app: FastifyInstance, { catalog }: { catalog: Catalog }): Promise<void> {
+export async function connectorRoutes(
+  app: FastifyInstance,
+  { catalog }: { catalog: Catalog },
+): Promise<void> {
   const tags = ['connectors'];
   app.get<{ Querystring: { type?: string; category?: string; provider?: string } }>(
     '/connectors',
@@ -41,7 +44,10 @@ export async function connectorRoutes(app: FastifyInstance, { catalog }: { catal
           },
           additionalProperties: false,
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: connectorView } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: connectorView } } },
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({ items: await catalog.list(tenantOf(request), request.query) }),

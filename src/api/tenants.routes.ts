@@ -29,13 +29,26 @@ const tenantView = {
   },
 } as const;
 
-export async function tenantRoutes(app: FastifyInstance, { tenants }: { tenants: TenantService }): Promise<void> {
+export async function tenantRoutes(
+  app: FastifyInstance,
+  { tenants }: { tenants: TenantService },
+): Promise<void> {
   const tags = ['tenants (platform owner)'];
   const config = { access: 'owner' as const };
 
   app.get(
     '/tenants',
-    { config, schema: { tags, summary: 'List tenants', response: { 200: { type: 'object', properties: { items: { type: 'array', items: tenantView } } }, ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'List tenants',
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: tenantView } } },
+          ...errorResponses,
+        },
+      },
+    },
     async () => ({ items: await tenants.list() }),
   );
 
@@ -50,7 +63,11 @@ export async function tenantRoutes(app: FastifyInstance, { tenants }: { tenants:
           type: 'object',
           properties: {
             name: { type: 'string', minLength: 1, maxLength: 255 },
-            slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Lowercase letters, digits and dashes' },
+            slug: {
+              type: 'string',
+              pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+              description: 'Lowercase letters, digits and dashes',
+            },
             settings,
           },
           required: ['name', 'slug'],
@@ -64,11 +81,22 @@ export async function tenantRoutes(app: FastifyInstance, { tenants }: { tenants:
 
   app.get<{ Params: { id: string } }>(
     '/tenants/:id',
-    { config, schema: { tags, summary: 'Get a tenant', params: idParams, response: { 200: tenantView, ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Get a tenant',
+        params: idParams,
+        response: { 200: tenantView, ...errorResponses },
+      },
+    },
     (request) => tenants.get(request.params.id),
   );
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; status?: 'active' | 'suspended'; settings?: TenantSettings } }>(
+  app.patch<{
+    Params: { id: string };
+    Body: { name?: string; status?: 'active' | 'suspended'; settings?: TenantSettings };
+  }>(
     '/tenants/:id',
     {
       config,
@@ -78,7 +106,11 @@ export async function tenantRoutes(app: FastifyInstance, { tenants }: { tenants:
         params: idParams,
         body: {
           type: 'object',
-          properties: { name: { type: 'string', minLength: 1, maxLength: 255 }, status: { enum: ['active', 'suspended'] }, settings },
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 255 },
+            status: { enum: ['active', 'suspended'] },
+            settings,
+          },
           minProperties: 1,
           additionalProperties: false,
         },
@@ -90,7 +122,16 @@ export async function tenantRoutes(app: FastifyInstance, { tenants }: { tenants:
 
   app.post<{ Params: { id: string }; Body: NewKeyBody }>(
     '/tenants/:id/api-keys',
-    { config, schema: { tags, summary: "Create a key for a tenant (e.g. its first admin)", params: idParams, body: newKeyBody, response: { 201: createdKey, ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Create a key for a tenant (e.g. its first admin)',
+        params: idParams,
+        body: newKeyBody,
+        response: { 201: createdKey, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const { key, view } = await tenants.createKey(request.context, request.params.id, {
         name: request.body.name,

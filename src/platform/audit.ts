@@ -4,9 +4,9 @@
  * Details must never carry secrets: callers pass field names, not values.
  */
 import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { actorOf, type Principal } from './auth/principal.js';
 import type { Tx } from './db/client.js';
 import { auditLog } from './db/schema.js';
-import { actorOf, type Principal } from './auth/principal.js';
 
 /** Who did it and from where: built once per request. */
 export interface RequestContext {
@@ -22,7 +22,12 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export async function audit(tx: Tx, context: RequestContext, entry: AuditEntry, tenantId = context.principal.tenantId): Promise<void> {
+export async function audit(
+  tx: Tx,
+  context: RequestContext,
+  entry: AuditEntry,
+  tenantId = context.principal.tenantId,
+): Promise<void> {
   await tx.insert(auditLog).values({
     tenantId,
     actor: actorOf(context.principal),
@@ -59,7 +64,9 @@ export async function listAudit(tx: Tx, query: AuditQuery): Promise<AuditRow[]> 
   if (query.to) filters.push(lte(auditLog.createdAt, query.to));
   if (query.before) {
     const { createdAt, id } = query.before;
-    filters.push(or(lt(auditLog.createdAt, createdAt), and(eq(auditLog.createdAt, createdAt), lt(auditLog.id, id)))!);
+    filters.push(
+      or(lt(auditLog.createdAt, createdAt), and(eq(auditLog.createdAt, createdAt), lt(auditLog.id, id)))!,
+    );
   }
   return tx
     .select()

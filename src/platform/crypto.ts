@@ -40,7 +40,9 @@ export function keyIdOf(key: Buffer): string {
 export function decodeMasterKey(raw: string, variable: string): Buffer {
   const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (key.length !== KEY_BYTES) {
-    throw new MasterKeyError(`${variable}: must be 32 bytes written as base64 or hex (openssl rand -base64 32)`);
+    throw new MasterKeyError(
+      `${variable}: must be 32 bytes written as base64 or hex (openssl rand -base64 32)`,
+    );
   }
   return key;
 }
@@ -68,7 +70,8 @@ function writeKeyFile(file: string, content: KeyFile): void {
 function keyringFromFile(file: string): Keyring {
   const content = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyFile;
   const keys = new Map(Object.entries(content.keys).map(([id, raw]) => [id, decodeMasterKey(raw, file)]));
-  if (!keys.has(content.current)) throw new MasterKeyError(`${file}: the current key ${content.current} is missing`);
+  if (!keys.has(content.current))
+    throw new MasterKeyError(`${file}: the current key ${content.current} is missing`);
   return { currentKeyId: content.current, keys };
 }
 
@@ -95,12 +98,17 @@ export function loadKeyring(source: KeyringSource): Keyring {
     return { currentKeyId: keyIdOf(current), keys };
   }
   if (source.production) {
-    throw new MasterKeyError('API_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)');
+    throw new MasterKeyError(
+      'API_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -base64 32)',
+    );
   }
   const file = keyFilePath(source.dataDir);
   if (!fs.existsSync(file)) {
     const key = generateMasterKey();
-    writeKeyFile(file, { current: keyIdOf(Buffer.from(key, 'base64')), keys: { [keyIdOf(Buffer.from(key, 'base64'))]: key } });
+    writeKeyFile(file, {
+      current: keyIdOf(Buffer.from(key, 'base64')),
+      keys: { [keyIdOf(Buffer.from(key, 'base64'))]: key },
+    });
   }
   return keyringFromFile(file);
 }
@@ -119,7 +127,10 @@ export function addFileKey(dataDir: string): Keyring {
 export function pruneFileKeys(dataDir: string): void {
   const file = keyFilePath(dataDir);
   const content = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyFile;
-  writeKeyFile(file, { current: content.current, keys: { [content.current]: content.keys[content.current] } });
+  writeKeyFile(file, {
+    current: content.current,
+    keys: { [content.current]: content.keys[content.current] },
+  });
 }
 
 export class Sealer {
@@ -156,7 +167,10 @@ export class Sealer {
 
 export function isEnvelope(value: unknown): value is EncryptedEnvelope {
   return (
-    typeof value === 'object' && value !== null && (value as EncryptedEnvelope).v === 1 && typeof (value as EncryptedEnvelope).ct === 'string'
+    typeof value === 'object' &&
+    value !== null &&
+    (value as EncryptedEnvelope).v === 1 &&
+    typeof (value as EncryptedEnvelope).ct === 'string'
   );
 }
 

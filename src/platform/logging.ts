@@ -6,7 +6,17 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyServerOptions } from 'fastify';
 
-const SECRET_FIELDS = ['password', 'secret', 'token', 'apiKey', 'clientSecret', 'refreshToken', 'accessToken', 'credentials', 'secretKey'];
+const SECRET_FIELDS = [
+  'password',
+  'secret',
+  'token',
+  'apiKey',
+  'clientSecret',
+  'refreshToken',
+  'accessToken',
+  'credentials',
+  'secretKey',
+];
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -16,7 +26,8 @@ export const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
-const SECRET_QUERY = /^(api[_-]?key|key|token|access[_-]?token|secret|password|signature|sig|code|client[_-]?secret)$/i;
+const SECRET_QUERY =
+  /^(api[_-]?key|key|token|access[_-]?token|secret|password|signature|sig|code|client[_-]?secret)$/i;
 
 /** The URL with the values of secret-looking query parameters masked. */
 export function redactUrl(url: string): string {

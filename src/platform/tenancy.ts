@@ -55,15 +55,27 @@ export function createTenantService(db: Database, events: EventBus) {
       return toView(row);
     },
 
-    async create(context: RequestContext, input: { name: string; slug: string; settings?: TenantSettings }): Promise<TenantView> {
+    async create(
+      context: RequestContext,
+      input: { name: string; slug: string; settings?: TenantSettings },
+    ): Promise<TenantView> {
       try {
         return await db.withPlatform(async (tx) => {
-          const [row] = await tx.insert(tenants).values({ name: input.name, slug: input.slug, settings: input.settings ?? {} }).returning();
-          await audit(tx, context, { action: 'tenant.create', resourceType: 'tenant', resourceId: row.id }, row.id);
+          const [row] = await tx
+            .insert(tenants)
+            .values({ name: input.name, slug: input.slug, settings: input.settings ?? {} })
+            .returning();
+          await audit(
+            tx,
+            context,
+            { action: 'tenant.create', resourceType: 'tenant', resourceId: row.id },
+            row.id,
+          );
           return toView(row);
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `a tenant with slug "${input.slug}" exists`);
+        if (isUniqueViolation(error))
+          throw new KryonixError('KRX_CONFLICT', `a tenant with slug "${input.slug}" exists`);
         throw error;
       }
     },
@@ -80,7 +92,17 @@ export function createTenantService(db: Database, events: EventBus) {
           .where(eq(tenants.id, id))
           .returning();
         if (!row) throw new KryonixError('KRX_TENANT_NOT_FOUND', `tenant ${id} not found`);
-        await audit(tx, context, { action: 'tenant.update', resourceType: 'tenant', resourceId: id, details: { fields: Object.keys(patch) } }, id);
+        await audit(
+          tx,
+          context,
+          {
+            action: 'tenant.update',
+            resourceType: 'tenant',
+            resourceId: id,
+            details: { fields: Object.keys(patch) },
+          },
+          id,
+        );
         return toView(row);
       });
       events.publish('tenant.updated', { tenantId: id });
@@ -89,11 +111,25 @@ export function createTenantService(db: Database, events: EventBus) {
       return view;
     },
 
-    async createKey(context: RequestContext, tenantId: string, input: { name: string; role: 'admin' | 'editor' | 'viewer'; expiresAt?: Date | null }) {
+    async createKey(
+      context: RequestContext,
+      tenantId: string,
+      input: { name: string; role: 'admin' | 'editor' | 'viewer'; expiresAt?: Date | null },
+    ) {
       await this.get(tenantId);
       return db.withPlatform(async (tx) => {
         const created = await insertApiKey(tx, { tenantId, ...input, createdBy: context.principal.subject });
-        await audit(tx, context, { action: 'api_key.create', resourceType: 'api_key', resourceId: created.view.id, details: { role: input.role } }, tenantId);
+        await audit(
+          tx,
+          context,
+          {
+            action: 'api_key.create',
+            resourceType: 'api_key',
+            resourceId: created.view.id,
+            details: { role: input.role },
+          },
+          tenantId,
+        );
         return created;
       });
     },
@@ -107,7 +143,9 @@ export type TenantService = ReturnType<typeof createTenantService>;
  * (to print once). Safe when several nodes start together: only the one that inserts the tenant
  * makes a key.
  */
-export async function bootstrapDefaultTenant(db: Database): Promise<{ tenantId: string; adminKey: string } | null> {
+export async function bootstrapDefaultTenant(
+  db: Database,
+): Promise<{ tenantId: string; adminKey: string } | null> {
   return db.withPlatform(async (tx) => {
     const [{ total }] = await tx.select({ total: count() }).from(tenants);
     if (total > 0) return null;
@@ -117,7 +155,12 @@ export async function bootstrapDefaultTenant(db: Database): Promise<{ tenantId: 
       .onConflictDoNothing({ target: tenants.slug })
       .returning();
     if (!row) return null;
-    const { key } = await insertApiKey(tx, { tenantId: row.id, name: 'bootstrap admin', role: 'admin', createdBy: 'bootstrap' });
+    const { key } = await insertApiKey(tx, {
+      tenantId: row.id,
+      name: 'bootstrap admin',
+      role: 'admin',
+      createdBy: 'bootstrap',
+    });
     return { tenantId: row.id, adminKey: key };
   });
 }

@@ -14,7 +14,10 @@ export interface TestPlatform {
   close(): Promise<void>;
 }
 
-export async function startTestPlatform(store: Store, env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  store: Store,
+  env: Record<string, string> = {},
+): Promise<TestPlatform> {
   const lease = await leaseStore(store);
   const config = loadConfig({ ...lease.env, ...env });
   const platform = await createPlatform(config);

@@ -17,7 +17,9 @@ export const POSTGRES_URL = process.env.DATABASE_URL;
 export function describeStores(name: string, body: (store: Store) => void): void {
   describe(`${name} [pglite]`, () => body('pglite'));
   const postgres = POSTGRES_URL ? describe : describe.skip;
-  postgres(`${name} [postgres]${POSTGRES_URL ? '' : ' (skipped: DATABASE_URL is not set)'}`, () => body('postgres'));
+  postgres(`${name} [postgres]${POSTGRES_URL ? '' : ' (skipped: DATABASE_URL is not set)'}`, () =>
+    body('postgres'),
+  );
 }
 
 export interface StoreLease {
@@ -39,7 +41,11 @@ async function adminQuery(sql: string): Promise<void> {
 
 export async function leaseStore(store: Store): Promise<StoreLease> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-test-'));
-  const env: Record<string, string> = { KRYONIX_DATA_DIR: dataDir, API_LOG_LEVEL: 'silent', API_GATEWAY_PORT: '0' };
+  const env: Record<string, string> = {
+    KRYONIX_DATA_DIR: dataDir,
+    API_LOG_LEVEL: 'silent',
+    API_GATEWAY_PORT: '0',
+  };
   let database: string | undefined;
   if (store === 'postgres') {
     if (!POSTGRES_URL) throw new Error('DATABASE_URL is required for PostgreSQL tests');

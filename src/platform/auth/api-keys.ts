@@ -102,7 +102,9 @@ export function createApiKeyAuthenticator(db: Database, events: EventBus): ApiKe
       tx
         .update(apiKeys)
         .set({ lastUsedAt: sql`now()` })
-        .where(and(inArray(apiKeys.id, ids), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now()`)))),
+        .where(
+          and(inArray(apiKeys.id, ids), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now()`))),
+        ),
     );
   }
   const timer = setInterval(() => void flushLastUsed().catch(() => {}), LAST_USED_FLUSH_MS);
@@ -123,10 +125,16 @@ export function createApiKeyAuthenticator(db: Database, events: EventBus): ApiKe
             .limit(1),
         );
         const row = rows[0];
-        const usable = row && !row.key.revokedAt && (row.key.tenantId === null || row.tenantStatus === 'active');
+        const usable =
+          row && !row.key.revokedAt && (row.key.tenantId === null || row.tenantStatus === 'active');
         entry = usable
           ? {
-              principal: { kind: 'api_key', subject: row.key.id, tenantId: row.key.tenantId, role: row.key.role as Role },
+              principal: {
+                kind: 'api_key',
+                subject: row.key.id,
+                tenantId: row.key.tenantId,
+                role: row.key.role as Role,
+              },
               keyId: row.key.id,
               expiresAt: row.key.expiresAt?.getTime(),
             }
@@ -163,6 +171,8 @@ export function createApiKeyAuthenticator(db: Database, events: EventBus): ApiKe
 }
 
 export async function listApiKeys(db: Database, tenantId: string): Promise<ApiKeyView[]> {
-  const rows = await db.withTenant(tenantId, (tx) => tx.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)));
+  const rows = await db.withTenant(tenantId, (tx) =>
+    tx.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)),
+  );
   return rows.map(toApiKeyView);
 }

@@ -3,9 +3,9 @@
  * is pinned per key source (an HS256 token is never checked against a JWKS public key and `none` is
  * never accepted); exp/nbf are checked, iss/aud when configured. Claims: `sub`, `tenant_id`, `role`.
  */
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../../config.js';
-import { TENANT_ROLES, type Principal, type TenantRole } from './principal.js';
+import { type Principal, TENANT_ROLES, type TenantRole } from './principal.js';
 
 export type JwtVerifier = (token: string) => Promise<Principal | { error: string }>;
 
@@ -14,8 +14,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function principalFromClaims(payload: JWTPayload): Principal | { error: string } {
   const tenantId = payload.tenant_id;
   const role = payload.role;
-  if (typeof payload.sub !== 'string' || payload.sub === '') return { error: 'the token has no subject (sub)' };
-  if (typeof tenantId !== 'string' || !UUID.test(tenantId)) return { error: 'the token has no valid tenant_id claim' };
+  if (typeof payload.sub !== 'string' || payload.sub === '')
+    return { error: 'the token has no subject (sub)' };
+  if (typeof tenantId !== 'string' || !UUID.test(tenantId))
+    return { error: 'the token has no valid tenant_id claim' };
   if (typeof role !== 'string' || !TENANT_ROLES.includes(role as TenantRole)) {
     return { error: `the token's role claim must be one of ${TENANT_ROLES.join(', ')}` };
   }
@@ -29,18 +31,26 @@ export function createJwtVerifier(jwt: Config['jwt']): JwtVerifier {
 
   return async (token) => {
     try {
-      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+        alg?: string;
+      };
       if (header.alg === 'HS256' && secret) {
-        return principalFromClaims((await jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] })).payload);
+        return principalFromClaims(
+          (await jwtVerify(token, secret, { ...claims, algorithms: ['HS256'] })).payload,
+        );
       }
       if ((header.alg === 'RS256' || header.alg === 'ES256') && jwks) {
-        return principalFromClaims((await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256'] })).payload);
+        return principalFromClaims(
+          (await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256'] })).payload,
+        );
       }
       return { error: `tokens signed with ${header.alg ?? 'no algorithm'} are not accepted` };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) return { error: 'the token has expired' };
-      if (error instanceof joseErrors.JWTClaimValidationFailed) return { error: `the token's ${error.claim} claim is not valid` };
-      if (error instanceof joseErrors.JOSEError) return { error: 'the token signature or format is not valid' };
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        return { error: `the token's ${error.claim} claim is not valid` };
+      if (error instanceof joseErrors.JOSEError)
+        return { error: 'the token signature or format is not valid' };
       return { error: 'the token is malformed' };
     }
   };

@@ -11,9 +11,9 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Config } from '../../config.js';
+import { startEmbeddedDatabase } from './embedded.js';
 import { lockDataDir } from './lock.js';
 import * as schema from './schema.js';
-import { startEmbeddedDatabase } from './embedded.js';
 
 export type Tx = NodePgDatabase<typeof schema>;
 
@@ -39,7 +39,11 @@ export function isUuid(value: string): boolean {
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {
-    return createDatabase('postgres', new pg.Pool({ connectionString: config.databaseUrl, max: 10 }), async () => {});
+    return createDatabase(
+      'postgres',
+      new pg.Pool({ connectionString: config.databaseUrl, max: 10 }),
+      async () => {},
+    );
   }
   const lock = lockDataDir(config.dataDir);
   try {

@@ -13,7 +13,8 @@ export interface EmbeddedDatabase {
 const SOCKET_PORT = 5432; // only names the socket file: `.s.PGSQL.5432`
 
 function spawnWorker(workerData: object): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData });
   // Run from source (tests, `npm run dev`) the worker is TypeScript: register tsx's loader inside it first.
   const source = new URL('./embedded-worker.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`;
@@ -31,7 +32,8 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: { type: string; message?: string }) => {
       if (message.type === 'ready') resolve();
-      else if (message.type === 'error') reject(new Error(`embedded database failed to start: ${message.message}`));
+      else if (message.type === 'error')
+        reject(new Error(`embedded database failed to start: ${message.message}`));
     };
     worker.on('message', onMessage);
     worker.once('error', reject);

@@ -29,10 +29,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 
-const id = () =>
-  uuid('id')
-    .primaryKey()
-    .default(sql`gen_random_uuid()`);
+const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 const tenantId = () =>
@@ -114,16 +111,10 @@ export const connectors = pgTable(
   },
   (t) => [
     // The seed's UNIQUE(name), split so a tenant's custom connector may share a built-in's name.
-    uniqueIndex('uq_connectors_builtin_name')
-      .on(t.name)
-      .where(sql`${t.tenantId} IS NULL`),
-    uniqueIndex('uq_connectors_tenant_name')
-      .on(t.tenantId, t.name)
-      .where(sql`${t.tenantId} IS NOT NULL`),
+    uniqueIndex('uq_connectors_builtin_name').on(t.name).where(sql`${t.tenantId} IS NULL`),
+    uniqueIndex('uq_connectors_tenant_name').on(t.tenantId, t.name).where(sql`${t.tenantId} IS NOT NULL`),
     index('idx_connectors_type_category').on(t.connectorType, t.category),
-    index('idx_connectors_provider')
-      .on(t.provider)
-      .where(sql`${t.provider} IS NOT NULL`),
+    index('idx_connectors_provider').on(t.provider).where(sql`${t.provider} IS NOT NULL`),
   ],
 );
 
@@ -259,10 +250,7 @@ export const webhookEndpoints = pgTable(
     webhookUrl: varchar('webhook_url', { length: 500 }).notNull().unique(),
     /** An EncryptedEnvelope holding the current and (during rotation) previous secrets. */
     secretKey: jsonb('secret_key'),
-    allowedMethods: text('allowed_methods')
-      .array()
-      .notNull()
-      .default(sql`'{POST}'`),
+    allowedMethods: text('allowed_methods').array().notNull().default(sql`'{POST}'`),
     allowedSources: jsonb('allowed_sources'),
     authenticationType: varchar('authentication_type', { length: 50 }).notNull().default('none'),
     authConfig: jsonb('auth_config'),
@@ -278,9 +266,7 @@ export const webhookEndpoints = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index('idx_webhook_endpoints_tenant_active')
-      .on(t.tenantId, t.isActive)
-      .where(sql`${t.isActive} = TRUE`),
+    index('idx_webhook_endpoints_tenant_active').on(t.tenantId, t.isActive).where(sql`${t.isActive} = TRUE`),
   ],
 );
 
@@ -368,9 +354,7 @@ export const rateLimits = pgTable(
   },
   (t) => [
     index('idx_rate_limits_tenant_resource').on(t.tenantId, t.resourceType, t.resourceId),
-    index('idx_rate_limits_window')
-      .on(t.windowStart, t.windowSeconds)
-      .where(sql`${t.isActive} = TRUE`),
+    index('idx_rate_limits_window').on(t.windowStart, t.windowSeconds).where(sql`${t.isActive} = TRUE`),
   ],
 );
 

@@ -28,9 +28,13 @@ function credentialOf(request: FastifyRequest): string | undefined {
   if (header) {
     const [scheme, value] = header.split(' ', 2);
     if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
-    throw new KryonixError('KRX_UNAUTHENTICATED', 'the Authorization header must be "Bearer <API key or token>"', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
+    throw new KryonixError(
+      'KRX_UNAUTHENTICATED',
+      'the Authorization header must be "Bearer <API key or token>"',
+      {
+        headers: { 'www-authenticate': 'Bearer' },
+      },
+    );
   }
   const apiKey = request.headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey ? apiKey.trim() : undefined;
@@ -40,17 +44,23 @@ function unauthenticated(detail: string): KryonixError {
   return new KryonixError('KRX_UNAUTHENTICATED', detail, { headers: { 'www-authenticate': 'Bearer' } });
 }
 
-export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyAuthenticator, verifyJwt: JwtVerifier): void {
+export function installAuthentication(
+  app: FastifyInstance,
+  apiKeys: ApiKeyAuthenticator,
+  verifyJwt: JwtVerifier,
+): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('context', null as unknown as RequestContext);
 
   app.addHook('onRequest', async (request) => {
     const routeAccess = request.routeOptions.config?.access;
     if (routeAccess === 'public' || request.routeOptions.url === undefined) return;
-    const access: Access = routeAccess ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+    const access: Access =
+      routeAccess ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
 
     const credential = credentialOf(request);
-    if (!credential) throw unauthenticated('send an API key (Authorization: Bearer krx_... or X-API-Key) or a JWT');
+    if (!credential)
+      throw unauthenticated('send an API key (Authorization: Bearer krx_... or X-API-Key) or a JWT');
     let principal: Principal | null;
     if (credential.startsWith('krx_')) {
       principal = await apiKeys.authenticate(credential);
@@ -63,7 +73,12 @@ export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyAuthe
 
     const allowed = access === 'owner' ? principal.role === 'owner' : hasTenantRole(principal, access);
     if (!allowed) {
-      throw new KryonixError('KRX_FORBIDDEN', access === 'owner' ? 'only a platform-owner key may do this' : `this needs the ${access} role or higher`);
+      throw new KryonixError(
+        'KRX_FORBIDDEN',
+        access === 'owner'
+          ? 'only a platform-owner key may do this'
+          : `this needs the ${access} role or higher`,
+      );
     }
     request.principal = principal;
     request.context = { principal, sourceIp: request.ip, requestId: request.id };

@@ -50,9 +50,20 @@ export function installProblemHandlers(app: FastifyInstance): void {
       return sendProblem(reply, request, known);
     }
     request.log.error({ err: error }, 'unexpected error');
-    return sendProblem(reply, request, new KryonixError('KRX_INTERNAL', 'An internal error occurred; the request id identifies it in the logs'));
+    return sendProblem(
+      reply,
+      request,
+      new KryonixError(
+        'KRX_INTERNAL',
+        'An internal error occurred; the request id identifies it in the logs',
+      ),
+    );
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new KryonixError('KRX_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      request,
+      new KryonixError('KRX_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }
