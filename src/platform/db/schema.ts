@@ -21,6 +21,7 @@ import {
   jsonb,
   numeric,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -257,6 +258,8 @@ export const webhookEndpoints = pgTable(
     payloadValidationSchema: jsonb('payload_validation_schema'),
     transformationConfig: jsonb('transformation_config'),
     responseConfig: jsonb('response_config'),
+    /** Inbound behaviour beyond the seed's columns: dedup window, handshakes (webhooks module). */
+    options: jsonb('options'),
     isActive: boolean('is_active').notNull().default(true),
     rateLimit: integer('rate_limit').notNull().default(1000),
     lastTriggered: timestamp('last_triggered', { withTimezone: true }),
@@ -291,6 +294,9 @@ export const webhookSubscriptions = pgTable(
     sendCount: bigint('send_count', { mode: 'number' }).notNull().default(0),
     successCount: bigint('success_count', { mode: 'number' }).notNull().default(0),
     failureCount: bigint('failure_count', { mode: 'number' }).notNull().default(0),
+    /** Start of the current unbroken run of failed attempts; null after a success (auto-disable). */
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    disabledReason: text('disabled_reason'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -324,15 +330,85 @@ export const webhookDeliveries = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     nextRetryAt: timestamp('next_retry_at', { withTimezone: true }),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** Standard Webhooks `webhook-id`: stable across the retries of one delivery. */
+    messageId: varchar('message_id', { length: 64 }),
+    /** Shared by every delivery fanned out from one event. */
+    eventId: uuid('event_id'),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
     index('idx_webhook_deliveries_status_scheduled')
       .on(t.status, t.scheduledAt)
       .where(sql`${t.status} = 'pending'`),
+    // The queue: due rows, and leases to reap.
+    index('idx_webhook_deliveries_due')
+      .on(t.nextRetryAt)
+      .where(sql`${t.status} = 'pending'`),
+    index('idx_webhook_deliveries_lease')
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'delivering'`),
+    index('idx_webhook_deliveries_endpoint_created').on(t.endpointId, t.createdAt.desc()),
     index('idx_webhook_deliveries_subscription_status').on(t.subscriptionId, t.status),
     index('idx_webhook_deliveries_tenant_created').on(t.tenantId, t.createdAt.desc()),
   ],
+);
+
+/** Every outbound delivery attempt: what was sent (secrets redacted) and what came back (truncated). */
+export const webhookDeliveryAttempts = pgTable(
+  'webhook_delivery_attempts',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    deliveryId: uuid('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attemptNumber: integer('attempt_number').notNull(),
+    requestHeaders: jsonb('request_headers'),
+    responseStatus: integer('response_status'),
+    responseHeaders: jsonb('response_headers'),
+    responseBody: text('response_body'),
+    durationMs: integer('duration_ms'),
+    errorMessage: text('error_message'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_webhook_delivery_attempts_delivery').on(t.deliveryId, t.attemptNumber)],
+);
+
+/** Provider delivery ids seen by an inbound endpoint, kept for its dedup window. */
+export const webhookInboundDedup = pgTable(
+  'webhook_inbound_dedup',
+  {
+    tenantId: tenantId(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    deliveryKey: varchar('delivery_key', { length: 255 }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.endpointId, t.deliveryKey] }),
+    index('idx_webhook_inbound_dedup_expires').on(t.expiresAt),
+  ],
+);
+
+/** Rejected inbound requests, aggregated per endpoint, minute and reason so a flood stays a few rows. */
+export const webhookRejections = pgTable(
+  'webhook_rejections',
+  {
+    tenantId: tenantId(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    status: integer('status').notNull(),
+    reason: varchar('reason', { length: 255 }).notNull(),
+    count: integer('count').notNull().default(0),
+    /** The first request of the window: method, source address, a few headers; never a body or secret. */
+    sample: jsonb('sample'),
+  },
+  (t) => [primaryKey({ columns: [t.endpointId, t.windowStart, t.reason] })],
 );
 
 export const rateLimits = pgTable(
@@ -476,6 +552,9 @@ export const TENANT_TABLES = [
   'webhook_endpoints',
   'webhook_subscriptions',
   'webhook_deliveries',
+  'webhook_delivery_attempts',
+  'webhook_inbound_dedup',
+  'webhook_rejections',
   'rate_limits',
   'rate_limit_logs',
   'cache_policies',
