@@ -342,12 +342,8 @@ export const webhookDeliveries = pgTable(
       .on(t.status, t.scheduledAt)
       .where(sql`${t.status} = 'pending'`),
     // The queue: due rows, and leases to reap.
-    index('idx_webhook_deliveries_due')
-      .on(t.nextRetryAt)
-      .where(sql`${t.status} = 'pending'`),
-    index('idx_webhook_deliveries_lease')
-      .on(t.leaseExpiresAt)
-      .where(sql`${t.status} = 'delivering'`),
+    index('idx_webhook_deliveries_due').on(t.nextRetryAt).where(sql`${t.status} = 'pending'`),
+    index('idx_webhook_deliveries_lease').on(t.leaseExpiresAt).where(sql`${t.status} = 'delivering'`),
     index('idx_webhook_deliveries_endpoint_created').on(t.endpointId, t.createdAt.desc()),
     index('idx_webhook_deliveries_subscription_status').on(t.subscriptionId, t.status),
     index('idx_webhook_deliveries_tenant_created').on(t.tenantId, t.createdAt.desc()),
@@ -446,7 +442,14 @@ export const rateLimitLogs = pgTable(
     resetTime: timestamp('reset_time', { withTimezone: true }),
     timestamp: timestamp('timestamp', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('idx_rate_limit_logs_tenant_time').on(t.tenantId, t.timestamp.desc())],
+  (t) => [
+    index('idx_rate_limit_logs_tenant_time').on(t.tenantId, t.timestamp.desc()),
+    // One aggregated row per (rule, subject, window) even when several nodes flush rejections of the
+    // same window: the gateway upserts into it (rate_limit_id is null for the platform default limit).
+    unique('uq_rate_limit_logs_window')
+      .on(t.tenantId, t.rateLimitId, t.resourceIdentifier, t.resetTime)
+      .nullsNotDistinct(),
+  ],
 );
 
 export const cachePolicies = pgTable(

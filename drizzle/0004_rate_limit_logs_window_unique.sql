@@ -1,0 +1,1 @@
+ALTER TABLE "rate_limit_logs" ADD CONSTRAINT "uq_rate_limit_logs_window" UNIQUE NULLS NOT DISTINCT("tenant_id","rate_limit_id","resource_identifier","reset_time");
