@@ -1,0 +1,136 @@
+import jsonata from 'jsonata';
+import { LRUCache } from 'lru-cache';
+import { KryonixError } from '../platform/errors.js';
+import { EXTRA_FUNCTIONS } from './functions.js';
+import { invalid } from './issues.js';
+import { DEFAULT_LIMITS, limitsKey, type TransformLimits } from './limits.js';
+import { findRegexHazard, guardedRegExpClass } from './regex-guard.js';
+import { stripSequenceMarkers } from './sequence-markers.js';
+
+export type CompiledExpression = jsonata.Expression;
+
+/** Longest expression text accepted; the JSONata parser is recursive, so this also bounds its stack. */
+const MAX_EXPRESSION_LENGTH = 64 * 1024;
+
+const compiled = new LRUCache<string, CompiledExpression>({ max: 2_000 });
+
+/** JSONata error codes that mean "a bound was hit", not "the expression is wrong". */
+const LIMIT_CODES = new Set(['D1011', 'D1012', 'D2014', 'D2015']);
+
+interface JsonataFailure {
+  code?: string;
+  message?: string;
+  position?: number;
+  token?: string;
+}
+
+export interface CompileOptions {
+  limits?: TransformLimits;
+  /** Off only to measure what the cache saves (bench); compiling costs far more than evaluating. */
+  cache?: boolean;
+}
+
+/** Parses `text` once per (text, limits); throws KRX_EXPRESSION_INVALID naming the problem. */
+export function compileExpression(text: string, options: CompileOptions = {}): CompiledExpression {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const key = `${limitsKey(limits)}\n${text}`;
+  const hit = options.cache === false ? undefined : compiled.get(key);
+  if (hit) return hit;
+  const expression = parse(text, limits);
+  if (options.cache !== false) compiled.set(key, expression);
+  return expression;
+}
+
+function parse(text: string, limits: TransformLimits): CompiledExpression {
+  if (text.length > MAX_EXPRESSION_LENGTH) {
+    throw invalid('KRX_EXPRESSION_INVALID', [
+      { path: '', message: `The expression is longer than ${MAX_EXPRESSION_LENGTH} characters` },
+    ]);
+  }
+  let expression: CompiledExpression;
+  try {
+    expression = jsonata(text, {
+      timeout: limits.expressionTimeoutMs,
+      stack: limits.expressionMaxDepth,
+      sequence: limits.expressionMaxSequence,
+      RegexEngine: guardedRegExpClass(limits),
+    });
+  } catch (error) {
+    const failure = error as JsonataFailure;
+    const at = failure.position === undefined ? '' : ` (at character ${failure.position})`;
+    throw invalid('KRX_EXPRESSION_INVALID', [
+      { path: '', message: `${failure.message ?? String(error)}${at}` },
+    ]);
+  }
+  assertRegexesSafe(expression.ast(), limits);
+  for (const fn of EXTRA_FUNCTIONS) expression.registerFunction(fn.name, fn.implementation, fn.signature);
+  return expression;
+}
+
+/** Regex literals are refused when saved, not first when a payload happens to reach them. */
+function assertRegexesSafe(ast: jsonata.ExprNode, limits: TransformLimits): void {
+  const seen = new Set<object>();
+  const pending: unknown[] = [ast];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (node instanceof RegExp) {
+      const hazard = findRegexHazard(node.source, limits.maxPatternLength);
+      if (hazard) {
+        throw invalid('KRX_EXPRESSION_INVALID', [
+          { path: '', message: `Regular expression /${node.source}/: ${hazard}` },
+        ]);
+      }
+      continue;
+    }
+    pending.push(...Object.values(node));
+  }
+}
+
+/**
+ * Evaluates a compiled expression. Bound violations become KRX_LIMIT_EXCEEDED, other failures
+ * KRX_TRANSFORM_FAILED; JSON has no `undefined`, so "no result" is returned as undefined for the
+ * caller to decide (a map step turns it into null, a template omits the member).
+ */
+export async function evaluateCompiled(expression: CompiledExpression, data: unknown): Promise<unknown> {
+  let result: unknown;
+  try {
+    result = await expression.evaluate(data);
+  } catch (error) {
+    throw evaluationError(error);
+  }
+  if (
+    typeof result === 'function' ||
+    (result !== null && typeof result === 'object' && '_jsonata_lambda' in result)
+  ) {
+    throw new KryonixError(
+      'KRX_TRANSFORM_FAILED',
+      'The expression returned a function, which is not JSON data',
+    );
+  }
+  stripSequenceMarkers(result);
+  return result;
+}
+
+function evaluationError(error: unknown): KryonixError {
+  if (error instanceof KryonixError) return error;
+  const failure = error as JsonataFailure;
+  const message = failure.message ?? String(error);
+  if ((failure.code && LIMIT_CODES.has(failure.code)) || error instanceof RangeError) {
+    return new KryonixError('KRX_LIMIT_EXCEEDED', `Expression stopped: ${message}`);
+  }
+  const at = failure.position === undefined ? '' : ` (at character ${failure.position})`;
+  return new KryonixError('KRX_TRANSFORM_FAILED', `Expression failed: ${message}${at}`, {
+    extensions: failure.code ? { expressionErrorCode: failure.code } : {},
+  });
+}
+
+/** Compile (cached) and evaluate in one call, for callers holding only the text. */
+export async function evaluateExpression(
+  text: string,
+  data: unknown,
+  options: CompileOptions = {},
+): Promise<unknown> {
+  return evaluateCompiled(compileExpression(text, options), data);
+}
