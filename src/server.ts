@@ -3,6 +3,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { actionRoutes, connectionTestRoutes } from './api/actions.routes.js';
 import { apiKeyRoutes } from './api/api-keys.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
 import { connectionRoutes } from './api/connections.routes.js';
@@ -14,6 +15,7 @@ import type { Config } from './config.js';
 import type { Catalog } from './connectors/catalog.js';
 import type { ConnectionService } from './connectors/connections.js';
 import type { EndpointService } from './connectors/endpoints.js';
+import type { ActionRunner } from './connectors/runner.js';
 import type { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import type { JwtVerifier } from './platform/auth/jwt.js';
 import type { KeyService } from './platform/auth/key-service.js';
@@ -34,6 +36,7 @@ export interface AppServices {
   catalog: Catalog;
   connections: ConnectionService;
   endpoints: EndpointService;
+  actions: ActionRunner;
   readiness: ReadinessCheck[];
 }
 
@@ -92,11 +95,19 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
     async (api) => {
       await api.register(connectorRoutes, services);
       await api.register(connectionRoutes, services);
+      await api.register(connectionTestRoutes, services);
       await api.register(apiKeyRoutes, services);
       await api.register(tenantRoutes, services);
       await api.register(auditRoutes, services);
     },
     { prefix: '/api/integrations' },
+  );
+  // The runtime API: calls made through connections.
+  await app.register(
+    async (v1) => {
+      await v1.register(actionRoutes, services);
+    },
+    { prefix: '/api/v1' },
   );
   return app;
 }

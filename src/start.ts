@@ -5,16 +5,23 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import { createLocalLocks, createRedisLocks } from './connectors/auth/locks.js';
+import { createAuthService } from './connectors/auth/service.js';
+import { connectionCredentialStore } from './connectors/auth/store.js';
 import { createCatalog } from './connectors/catalog.js';
 import { createConnectionService } from './connectors/connections.js';
 import { createEndpointService } from './connectors/endpoints.js';
 import { upsertBuiltInConnectors } from './connectors/registry.js';
+import { createActionRunner } from './connectors/runner.js';
+import { createExecutionLog, type ExecutionLog } from './gateway/execution-log.js';
+import { createGuardedDispatcher } from './gateway/ssrf.js';
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { createJwtVerifier } from './platform/auth/jwt.js';
 import { createKeyService } from './platform/auth/key-service.js';
 import { loadKeyring, Sealer } from './platform/crypto.js';
 import { type Database, openDatabase } from './platform/db/client.js';
 import { createEventBus, type EventBus } from './platform/events.js';
+import { parseCidrList } from './platform/net/cidr.js';
 import { bootstrapDefaultTenant, createTenantService } from './platform/tenancy.js';
 import { buildServer } from './server.js';
 
@@ -22,6 +29,8 @@ export interface Platform {
   app: FastifyInstance;
   db: Database;
   events: EventBus;
+  /** Buffered execution records (flush() in tests to read them back). */
+  executionLog: ExecutionLog;
   /** The admin key made by the first start on an empty database, to print once. */
   bootstrapKey: string | null;
   close(): Promise<void>;
@@ -37,6 +46,26 @@ export async function createPlatform(config: Config): Promise<Platform> {
 
     const events = createEventBus();
     const apiKeys = createApiKeyAuthenticator(db, events);
+    const connections = createConnectionService(db, sealer, events);
+    const executionLog = createExecutionLog(db);
+    // Outbound calls of connectors and token endpoints go through the SSRF guard.
+    const dispatcher = createGuardedDispatcher({
+      allowedNetworks: parseCidrList(config.dangerousAllowedNetworks),
+    });
+    const connectorAuth = createAuthService({
+      store: connectionCredentialStore(connections),
+      locks: config.redisUrl ? createRedisLocks(config.redisUrl) : createLocalLocks(),
+      dispatcher,
+    });
+    const actions = createActionRunner({
+      connections,
+      auth: connectorAuth,
+      executionLog,
+      events,
+      dispatcher,
+      defaultTimeoutMs: config.gatewayTimeoutMs,
+      testTimeoutMs: config.healthCheck.timeoutMs,
+    });
     const app = await buildServer({
       config,
       db,
@@ -45,7 +74,8 @@ export async function createPlatform(config: Config): Promise<Platform> {
       keys: createKeyService(db, apiKeys),
       tenants: createTenantService(db, events),
       catalog: createCatalog(db),
-      connections: createConnectionService(db, sealer, events),
+      connections,
+      actions,
       endpoints: createEndpointService(db),
       readiness: [{ name: 'database', check: () => db.isReady() }],
     });
@@ -54,9 +84,14 @@ export async function createPlatform(config: Config): Promise<Platform> {
       app,
       db,
       events,
+      executionLog,
       bootstrapKey: bootstrap?.adminKey ?? null,
       async close() {
         await app.close(); // stops accepting and drains in-flight requests
+        actions.close();
+        await executionLog.close();
+        await connectorAuth.close();
+        await dispatcher.close();
         await apiKeys.close();
         await events.close();
         await db.close();

@@ -21,6 +21,21 @@ const connectorView = {
     supportedMethods: { type: ['array', 'null'], items: { type: 'string' } },
     rateLimits: { type: ['object', 'null'], additionalProperties: true },
     isBuiltIn: { type: 'boolean' },
+    actions: {
+      type: 'array',
+      description: "The connector's actions with their JSON Schemas",
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string' },
+          classification: { enum: ['read', 'write', 'destructive'] },
+          idempotent: { type: 'boolean' },
+          input: freeObject,
+          output: freeObject,
+        },
+      },
+    },
   },
 } as const;
 

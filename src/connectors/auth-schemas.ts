@@ -4,9 +4,19 @@
  */
 import type { JsonSchema } from './sdk.js';
 
-const secret = (description: string): JsonSchema => ({ type: 'string', minLength: 1, writeOnly: true, description });
+const secret = (description: string): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  writeOnly: true,
+  description,
+});
 
-function method(type: string, description: string, properties: Record<string, JsonSchema>, required: string[]): JsonSchema {
+function method(
+  type: string,
+  description: string,
+  properties: Record<string, JsonSchema>,
+  required: string[],
+): JsonSchema {
   return {
     type: 'object',
     description,
@@ -23,7 +33,12 @@ export const AUTH_METHODS = {
     'An API key sent in a header or the query string',
     {
       in: { enum: ['header', 'query'], default: 'header', description: 'Where the key goes' },
-      name: { type: 'string', minLength: 1, default: 'X-API-Key', description: 'Header or query parameter name' },
+      name: {
+        type: 'string',
+        minLength: 1,
+        default: 'X-API-Key',
+        description: 'Header or query parameter name',
+      },
       apiKey: secret('The API key'),
     },
     ['apiKey'],
@@ -44,6 +59,11 @@ export const AUTH_METHODS = {
       clientSecret: secret('Client secret'),
       scope: { type: 'string', description: 'Space-separated scopes' },
       audience: { type: 'string', description: 'Audience, for providers that need one' },
+      clientAuth: {
+        enum: ['body', 'basic'],
+        default: 'body',
+        description: 'Send the client credentials in the form body or a Basic header',
+      },
     },
     ['tokenUrl', 'clientId', 'clientSecret'],
   ),
@@ -55,8 +75,48 @@ export const AUTH_METHODS = {
       clientId: { type: 'string', minLength: 1, description: 'Client id' },
       clientSecret: secret('Client secret'),
       refreshToken: secret('Refresh token'),
+      scope: { type: 'string', description: 'Space-separated scopes' },
+      clientAuth: {
+        enum: ['body', 'basic'],
+        default: 'body',
+        description: 'Send the client credentials in the form body or a Basic header',
+      },
     },
     ['tokenUrl', 'clientId', 'refreshToken'],
+  ),
+  oauth2Password: method(
+    'oauth2_password',
+    'OAuth 2.0 resource owner password grant (e.g. Salesforce username-password flow)',
+    {
+      tokenUrl: { type: 'string', format: 'uri', description: 'Token endpoint' },
+      clientId: { type: 'string', minLength: 1, description: 'Client id' },
+      clientSecret: secret('Client secret'),
+      username: { type: 'string', minLength: 1, description: 'User name' },
+      password: secret('Password'),
+      securityToken: secret('Security token appended to the password (Salesforce)'),
+    },
+    ['tokenUrl', 'clientId', 'username', 'password'],
+  ),
+  jwtBearer: method(
+    'jwt_bearer',
+    'OAuth 2.0 JWT bearer grant (RFC 7523): a service account signs an RS256 assertion',
+    {
+      tokenUrl: { type: 'string', format: 'uri', description: 'Token endpoint' },
+      issuer: {
+        type: 'string',
+        minLength: 1,
+        description: 'Assertion issuer: the service account email or client id',
+      },
+      subject: {
+        type: 'string',
+        description: 'User to act as (domain-wide delegation, Salesforce username)',
+      },
+      audience: { type: 'string', description: 'Assertion audience; defaults to the token endpoint' },
+      scope: { type: 'string', description: 'Space-separated scopes' },
+      keyId: { type: 'string', description: 'Key id put in the JWT header' },
+      privateKey: secret('PKCS#8 PEM private key that signs the assertion'),
+    },
+    ['tokenUrl', 'issuer', 'privateKey'],
   ),
 } as const satisfies Record<string, JsonSchema>;
 

@@ -1,6 +1,6 @@
 /** Reading the connector catalog: built-ins plus the tenant's custom connectors (RLS shows both). */
 import { and, asc, eq, type SQL } from 'drizzle-orm';
-import { isUuid, type Database } from '../platform/db/client.js';
+import { type Database, isUuid } from '../platform/db/client.js';
 import { connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 
@@ -22,6 +22,8 @@ export interface ConnectorView {
   supportedMethods: unknown;
   rateLimits: unknown;
   isBuiltIn: boolean;
+  /** name, description, classification, idempotent, input and output schemas of each action. */
+  actions: unknown[];
 }
 
 function toView(row: ConnectorRow): ConnectorView {
@@ -41,6 +43,7 @@ function toView(row: ConnectorRow): ConnectorView {
     supportedMethods: row.supportedMethods,
     rateLimits: row.rateLimits,
     isBuiltIn: row.isBuiltIn,
+    actions: Array.isArray(row.endpoints) ? row.endpoints : [],
   };
 }
 
@@ -58,7 +61,11 @@ export function createCatalog(db: Database) {
       if (query.category) filters.push(eq(connectors.category, query.category));
       if (query.provider) filters.push(eq(connectors.provider, query.provider));
       const rows = await db.withTenant(tenantId, (tx) =>
-        tx.select().from(connectors).where(and(...filters)).orderBy(asc(connectors.name)),
+        tx
+          .select()
+          .from(connectors)
+          .where(and(...filters))
+          .orderBy(asc(connectors.name)),
       );
       return rows.map(toView);
     },

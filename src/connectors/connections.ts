@@ -4,13 +4,13 @@
  * touch the database and are never returned (responses list their field names, masked).
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
-import { isUuid, type Database, type Tx } from '../platform/db/client.js';
+import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
+import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { connections, connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
-import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
 import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
 import { checkAgainstSchema } from './schema-check.js';
 
@@ -116,27 +116,60 @@ async function findConnector(tx: Tx, idOrName: string): Promise<ConnectorRow> {
   return row;
 }
 
-function validateAgainstConnector(connector: ConnectorRow, config: unknown, auth: Record<string, unknown> | null): void {
+function validateAgainstConnector(
+  connector: ConnectorRow,
+  config: unknown,
+  auth: Record<string, unknown> | null,
+): void {
   const errors = [
     ...checkAgainstSchema(connector.configSchema as object, config, '/config'),
-    ...(connector.authSchema && auth ? checkAgainstSchema(connector.authSchema as object, auth, '/auth') : []),
+    ...(connector.authSchema && auth
+      ? checkAgainstSchema(connector.authSchema as object, auth, '/auth')
+      : []),
   ];
   if (errors.length > 0) {
-    throw new KryonixError('KRX_VALIDATION_FAILED', `the connection does not match the ${connector.name} connector's schema`, {
-      extensions: { errors },
-    });
+    throw new KryonixError(
+      'KRX_VALIDATION_FAILED',
+      `the connection does not match the ${connector.name} connector's schema`,
+      {
+        extensions: { errors },
+      },
+    );
   }
 }
 
-function mergedAuth(authConfig: Record<string, unknown> | null | undefined, credentials: Record<string, unknown> | null | undefined) {
-  return authConfig || credentials ? { ...(authConfig ?? {}), ...(credentials ?? {}) } : null;
+function mergedAuth(
+  authConfig: Record<string, unknown> | null | undefined,
+  credentials: Record<string, unknown> | null | undefined,
+) {
+  if (!authConfig && !credentials) return null;
+  const tenantFields = Object.entries(credentials ?? {}).filter(([field]) => !field.startsWith('_'));
+  return { ...(authConfig ?? {}), ...Object.fromEntries(tenantFields) };
+}
+
+/** A connection as the action runner needs it: settings, connector, and decrypted secrets. */
+export interface LoadedConnection {
+  id: string;
+  tenantId: string;
+  name: string;
+  status: string;
+  healthStatus: string;
+  connectorName: string;
+  connectorVersion: string;
+  /** The connector row (a tenant's custom connector is run from it). */
+  connector: ConnectorRow;
+  config: Record<string, unknown>;
+  authConfig: Record<string, unknown> | null;
+  credentials: Record<string, unknown>;
+  updatedAt: string;
 }
 
 export function createConnectionService(db: Database, sealer: Sealer, events: EventBus) {
   function seal(connectionId: string, credentials: Record<string, unknown>): StoredCredentials {
     return {
       ...sealer.seal(credentials, sealedBinding('connections', 'credentials', connectionId)),
-      fields: Object.keys(credentials),
+      // `_`-prefixed entries are kept by the platform itself (cached OAuth2 tokens): not the tenant's fields.
+      fields: Object.keys(credentials).filter((field) => !field.startsWith('_')),
     };
   }
 
@@ -157,13 +190,20 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
       if (query.status) filters.push(eq(connections.status, query.status));
       if (query.environment) filters.push(eq(connections.environment, query.environment));
       if (query.connectorId) {
-        filters.push(isUuid(query.connectorId) ? eq(connectors.id, query.connectorId) : eq(connectors.name, query.connectorId));
+        filters.push(
+          isUuid(query.connectorId)
+            ? eq(connectors.id, query.connectorId)
+            : eq(connectors.name, query.connectorId),
+        );
       }
       if (query.search) filters.push(ilike(connections.name, `%${query.search.replace(/[%_\\]/g, '\\$&')}%`));
       const before = decodeCursor(query.cursor);
       if (before) {
         filters.push(
-          or(lt(connections.createdAt, before.createdAt), and(eq(connections.createdAt, before.createdAt), lt(connections.id, before.id)))!,
+          or(
+            lt(connections.createdAt, before.createdAt),
+            and(eq(connections.createdAt, before.createdAt), lt(connections.id, before.id)),
+          )!,
         );
       }
       const rows = await db.withTenant(tenantId, (tx) =>
@@ -219,23 +259,41 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
         events.publish('connection.created', { tenantId, connectionId: id });
         return view;
       } catch (error) {
-        if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `a connection named "${input.name}" exists`);
+        if (isUniqueViolation(error))
+          throw new KryonixError('KRX_CONFLICT', `a connection named "${input.name}" exists`);
         throw error;
       }
     },
 
-    async update(context: RequestContext, tenantId: string, id: string, patch: ConnectionPatch): Promise<ConnectionView> {
+    async update(
+      context: RequestContext,
+      tenantId: string,
+      id: string,
+      patch: ConnectionPatch,
+    ): Promise<ConnectionView> {
       try {
         const view = await db.withTenant(tenantId, async (tx) => {
           const { row, connector } = await loadRow(tx, id);
-          const authConfig = patch.authConfig === undefined ? (row.authConfig as Record<string, unknown> | null) : patch.authConfig;
+          const authConfig =
+            patch.authConfig === undefined
+              ? (row.authConfig as Record<string, unknown> | null)
+              : patch.authConfig;
           // New auth settings without new secrets are checked against the stored secrets: a decryption, audited.
           let credentials = patch.credentials;
           if (credentials === undefined && patch.authConfig !== undefined && isEnvelope(row.credentials)) {
             credentials = sealer.open(row.credentials, sealedBinding('connections', 'credentials', id));
-            await audit(tx, context, { action: 'connection.credentials.decrypt', resourceType: 'connection', resourceId: id, details: { reason: 'validate auth update' } });
+            await audit(tx, context, {
+              action: 'connection.credentials.decrypt',
+              resourceType: 'connection',
+              resourceId: id,
+              details: { reason: 'validate auth update' },
+            });
           }
-          validateAgainstConnector(connector, patch.config ?? row.config, mergedAuth(authConfig, credentials));
+          validateAgainstConnector(
+            connector,
+            patch.config ?? row.config,
+            mergedAuth(authConfig, credentials),
+          );
           const [updated] = await tx
             .update(connections)
             .set({
@@ -244,20 +302,31 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
               environment: patch.environment,
               config: patch.config,
               authConfig: patch.authConfig,
-              credentials: patch.credentials === undefined ? undefined : patch.credentials ? seal(id, patch.credentials) : null,
+              credentials:
+                patch.credentials === undefined
+                  ? undefined
+                  : patch.credentials
+                    ? seal(id, patch.credentials)
+                    : null,
               status: patch.status,
               healthCheckInterval: patch.healthCheckInterval,
               updatedAt: sql`now()`,
             })
             .where(eq(connections.id, id))
             .returning();
-          await audit(tx, context, { action: 'connection.update', resourceType: 'connection', resourceId: id, details: { fields: Object.keys(patch) } });
+          await audit(tx, context, {
+            action: 'connection.update',
+            resourceType: 'connection',
+            resourceId: id,
+            details: { fields: Object.keys(patch) },
+          });
           return toView(updated, connector.name);
         });
         events.publish('connection.updated', { tenantId, connectionId: id });
         return view;
       } catch (error) {
-        if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `a connection named "${patch.name}" exists`);
+        if (isUniqueViolation(error))
+          throw new KryonixError('KRX_CONFLICT', `a connection named "${patch.name}" exists`);
         throw error;
       }
     },
@@ -265,24 +334,149 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
     async remove(context: RequestContext, tenantId: string, id: string): Promise<void> {
       await db.withTenant(tenantId, async (tx) => {
         if (!isUuid(id)) throw connectionNotFound(id);
-        const deleted = await tx.delete(connections).where(eq(connections.id, id)).returning({ id: connections.id });
+        const deleted = await tx
+          .delete(connections)
+          .where(eq(connections.id, id))
+          .returning({ id: connections.id });
         if (deleted.length === 0) throw connectionNotFound(id);
         await audit(tx, context, { action: 'connection.delete', resourceType: 'connection', resourceId: id });
       });
       events.publish('connection.deleted', { tenantId, connectionId: id });
     },
 
+    /** A connection with its secrets decrypted (audited), for the action runner and the gateway. */
+    async load(
+      context: RequestContext,
+      tenantId: string,
+      id: string,
+      reason: string,
+    ): Promise<LoadedConnection> {
+      return db.withTenant(tenantId, async (tx) => {
+        const { row, connector } = await loadRow(tx, id);
+        let credentials: Record<string, unknown> = {};
+        if (isEnvelope(row.credentials)) {
+          await audit(
+            tx,
+            context,
+            {
+              action: 'connection.credentials.decrypt',
+              resourceType: 'connection',
+              resourceId: id,
+              details: { reason },
+            },
+            tenantId,
+          );
+          credentials = sealer.open<Record<string, unknown>>(
+            row.credentials,
+            sealedBinding('connections', 'credentials', id),
+          );
+        }
+        return {
+          id: row.id,
+          tenantId,
+          name: row.name,
+          status: row.status,
+          healthStatus: row.healthStatus,
+          connectorName: connector.name,
+          connectorVersion: row.connectorVersion,
+          connector,
+          config: row.config as Record<string, unknown>,
+          authConfig: (row.authConfig as Record<string, unknown> | null) ?? null,
+          credentials,
+          updatedAt: row.updatedAt.toISOString(),
+        };
+      });
+    },
+
+    /** Re-seals credentials the platform changed itself (a refreshed OAuth2 token), audited. */
+    async storeRefreshedCredentials(
+      context: RequestContext,
+      tenantId: string,
+      id: string,
+      credentials: Record<string, unknown>,
+    ): Promise<void> {
+      await db.withTenant(tenantId, async (tx) => {
+        await tx
+          .update(connections)
+          .set({ credentials: seal(id, credentials) })
+          .where(eq(connections.id, id));
+        await audit(
+          tx,
+          context,
+          {
+            action: 'connection.credentials.refresh',
+            resourceType: 'connection',
+            resourceId: id,
+            details: { fields: Object.keys(credentials) },
+          },
+          tenantId,
+        );
+      });
+      events.publish('connection.credentials_refreshed', { tenantId, connectionId: id });
+    },
+
+    /**
+     * Stores a test or health-check outcome; emits `connection.health_changed` when the status moves.
+     * `kind` test also sets last_tested and test_result; every kind sets last_health_check.
+     */
+    async recordHealth(
+      tenantId: string,
+      id: string,
+      result: { ok: boolean; message: string; details?: Record<string, unknown> },
+      kind: 'test' | 'health' | 'auth',
+    ): Promise<{ previous: string; current: string; testedAt: string }> {
+      const current = result.ok ? 'healthy' : 'unhealthy';
+      const outcome = await db.withTenant(tenantId, async (tx) => {
+        const [before] = await tx
+          .select({ health: connections.healthStatus })
+          .from(connections)
+          .where(eq(connections.id, id));
+        if (!before) throw connectionNotFound(id);
+        const [after] = await tx
+          .update(connections)
+          .set({
+            healthStatus: current,
+            lastHealthCheck: sql`now()`,
+            ...(kind === 'test' ? { lastTested: sql`now()`, testResult: result } : {}),
+            ...(kind === 'auth' ? { testResult: result } : {}),
+          })
+          .where(eq(connections.id, id))
+          .returning({ at: connections.lastHealthCheck });
+        return { previous: before.health, testedAt: (after.at ?? new Date()).toISOString() };
+      });
+      if (outcome.previous !== current)
+        events.publish('connection.health_changed', {
+          tenantId,
+          connectionId: id,
+          previous: outcome.previous,
+          current,
+        });
+      return { ...outcome, current };
+    },
+
     /** The decrypted credentials, for the gateway and connectors only; every call is audited. */
-    async openCredentials(context: RequestContext, tenantId: string, id: string, reason: string): Promise<Record<string, unknown> | null> {
+    async openCredentials(
+      context: RequestContext,
+      tenantId: string,
+      id: string,
+      reason: string,
+    ): Promise<Record<string, unknown> | null> {
       return db.withTenant(tenantId, async (tx) => {
         const { row } = await loadRow(tx, id);
         if (!isEnvelope(row.credentials)) return null;
-        await audit(tx, context, { action: 'connection.credentials.decrypt', resourceType: 'connection', resourceId: id, details: { reason } });
-        return sealer.open<Record<string, unknown>>(row.credentials, sealedBinding('connections', 'credentials', id));
+        await audit(tx, context, {
+          action: 'connection.credentials.decrypt',
+          resourceType: 'connection',
+          resourceId: id,
+          details: { reason },
+        });
+        return sealer.open<Record<string, unknown>>(
+          row.credentials,
+          sealedBinding('connections', 'credentials', id),
+        );
       });
     },
   };
 }
 
 export type ConnectionService = ReturnType<typeof createConnectionService>;
-

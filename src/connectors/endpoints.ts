@@ -1,7 +1,7 @@
 /** Named endpoints of a connection (the seed's connection_endpoints): stored call presets. */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
-import { isUuid, type Database, type Tx } from '../platform/db/client.js';
+import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { connectionEndpoints, connections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 
@@ -33,7 +33,8 @@ async function requireConnection(tx: Tx, connectionId: string): Promise<void> {
   const found = isUuid(connectionId)
     ? await tx.select({ id: connections.id }).from(connections).where(eq(connections.id, connectionId))
     : [];
-  if (found.length === 0) throw new KryonixError('KRX_CONNECTION_NOT_FOUND', `connection ${connectionId} not found`);
+  if (found.length === 0)
+    throw new KryonixError('KRX_CONNECTION_NOT_FOUND', `connection ${connectionId} not found`);
 }
 
 function endpointNotFound(id: string): KryonixError {
@@ -53,7 +54,8 @@ export function createEndpointService(db: Database) {
     try {
       return await work();
     } catch (error) {
-      if (isUniqueViolation(error)) throw new KryonixError('KRX_CONFLICT', `an endpoint named "${name}" exists on this connection`);
+      if (isUniqueViolation(error))
+        throw new KryonixError('KRX_CONFLICT', `an endpoint named "${name}" exists on this connection`);
       throw error;
     }
   }
@@ -74,13 +76,20 @@ export function createEndpointService(db: Database) {
     get(tenantId: string, connectionId: string, id: string): Promise<EndpointView> {
       return db.withTenant(tenantId, async (tx) => {
         await requireConnection(tx, connectionId);
-        const [row] = isUuid(id) ? await tx.select().from(connectionEndpoints).where(scoped(connectionId, id)) : [];
+        const [row] = isUuid(id)
+          ? await tx.select().from(connectionEndpoints).where(scoped(connectionId, id))
+          : [];
         if (!row) throw endpointNotFound(id);
         return toView(row);
       });
     },
 
-    create(context: RequestContext, tenantId: string, connectionId: string, input: EndpointInput): Promise<EndpointView> {
+    create(
+      context: RequestContext,
+      tenantId: string,
+      connectionId: string,
+      input: EndpointInput,
+    ): Promise<EndpointView> {
       return guard(input.endpointName, () =>
         db.withTenant(tenantId, async (tx) => {
           await requireConnection(tx, connectionId);
@@ -88,13 +97,24 @@ export function createEndpointService(db: Database) {
             .insert(connectionEndpoints)
             .values({ ...input, tenantId, connectionId })
             .returning();
-          await audit(tx, context, { action: 'endpoint.create', resourceType: 'connection_endpoint', resourceId: row.id, details: { connectionId } });
+          await audit(tx, context, {
+            action: 'endpoint.create',
+            resourceType: 'connection_endpoint',
+            resourceId: row.id,
+            details: { connectionId },
+          });
           return toView(row);
         }),
       );
     },
 
-    update(context: RequestContext, tenantId: string, connectionId: string, id: string, patch: Partial<EndpointInput>): Promise<EndpointView> {
+    update(
+      context: RequestContext,
+      tenantId: string,
+      connectionId: string,
+      id: string,
+      patch: Partial<EndpointInput>,
+    ): Promise<EndpointView> {
       return guard(patch.endpointName, () =>
         db.withTenant(tenantId, async (tx) => {
           await requireConnection(tx, connectionId);
@@ -103,7 +123,12 @@ export function createEndpointService(db: Database) {
             : [];
           if (!row) throw endpointNotFound(id);
           await tx.update(connections).set({ updatedAt: sql`now()` }).where(eq(connections.id, connectionId));
-          await audit(tx, context, { action: 'endpoint.update', resourceType: 'connection_endpoint', resourceId: id, details: { fields: Object.keys(patch) } });
+          await audit(tx, context, {
+            action: 'endpoint.update',
+            resourceType: 'connection_endpoint',
+            resourceId: id,
+            details: { fields: Object.keys(patch) },
+          });
           return toView(row);
         }),
       );
@@ -112,9 +137,15 @@ export function createEndpointService(db: Database) {
     remove(context: RequestContext, tenantId: string, connectionId: string, id: string): Promise<void> {
       return db.withTenant(tenantId, async (tx) => {
         await requireConnection(tx, connectionId);
-        const deleted = isUuid(id) ? await tx.delete(connectionEndpoints).where(scoped(connectionId, id)).returning() : [];
+        const deleted = isUuid(id)
+          ? await tx.delete(connectionEndpoints).where(scoped(connectionId, id)).returning()
+          : [];
         if (deleted.length === 0) throw endpointNotFound(id);
-        await audit(tx, context, { action: 'endpoint.delete', resourceType: 'connection_endpoint', resourceId: id });
+        await audit(tx, context, {
+          action: 'endpoint.delete',
+          resourceType: 'connection_endpoint',
+          resourceId: id,
+        });
       });
     },
   };

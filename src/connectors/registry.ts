@@ -5,13 +5,48 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
 import { connectors } from '../platform/db/schema.js';
+import { KryonixError } from '../platform/errors.js';
 import { restConnector } from './generic/rest.js';
-import type { ConnectorDefinition } from './sdk.js';
+import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
 export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [restConnector];
 
+/**
+ * Every version of a built-in this build still runs. A connection pins the version it was created with;
+ * a newer build keeps old majors here (e.g. `restConnectorV1`) for as long as connections use them.
+ */
+const RUNNABLE: readonly ConnectorDefinition[] = [...BUILT_IN_CONNECTORS];
+
 export function builtInConnector(id: string): ConnectorDefinition | undefined {
   return BUILT_IN_CONNECTORS.find((connector) => connector.id === id);
+}
+
+const major = (version: string) => version.split('.')[0];
+
+/** The definition a connection pinned to `version` runs with: the same version, else the newest of its major. */
+export function resolveBuiltIn(id: string, version: string): ConnectorDefinition {
+  const candidates = RUNNABLE.filter((connector) => connector.id === id);
+  const exact = candidates.find((connector) => connector.version === version);
+  if (exact) return exact;
+  const compatible = candidates.filter((connector) => major(connector.version) === major(version));
+  if (compatible.length > 0)
+    return compatible.sort((a, b) => b.version.localeCompare(a.version, 'en', { numeric: true }))[0];
+  throw new KryonixError(
+    'KRX_CONNECTOR_NOT_FOUND',
+    `connector ${id} version ${version} is no longer available; update the connection`,
+  );
+}
+
+/** What the catalog shows of an action (stored in connectors.endpoints). */
+export function describeAction(action: ActionDefinition) {
+  return {
+    name: action.name,
+    description: action.description,
+    classification: action.classification,
+    idempotent: action.idempotent,
+    input: action.input,
+    output: action.output,
+  };
 }
 
 export async function upsertBuiltInConnectors(db: Database): Promise<void> {
@@ -31,6 +66,7 @@ export async function upsertBuiltInConnectors(db: Database): Promise<void> {
         authSchema: connector.auth,
         supportedMethods: connector.supportedMethods ?? null,
         rateLimits: connector.rateLimits ?? null,
+        endpoints: connector.actions.map(describeAction),
         isBuiltIn: true,
       };
       await tx

@@ -7,5 +7,8 @@ addFormats.default(ajv);
 export function checkAgainstSchema(schema: object, value: unknown, prefix: string) {
   const validate = ajv.compile(schema);
   if (validate(value)) return [];
-  return (validate.errors ?? []).map((e) => ({ path: `${prefix}${e.instancePath}`, message: e.message ?? 'invalid' }));
+  return (validate.errors ?? []).map((e) => ({
+    path: `${prefix}${e.instancePath}`,
+    message: e.message ?? 'invalid',
+  }));
 }

@@ -1,11 +1,86 @@
 /**
  * The one shape of a connector: declared once as data plus small functions. The catalog table, the
- * admin API's validation and the dashboard's forms all read these declarations.
+ * admin API's validation, the action runner and the dashboard's forms all read these declarations.
  */
+import type { AuthSession } from './auth/types.js';
+import type { ConnectorHttp } from './http.js';
+
 export type ConnectorType = 'rest' | 'soap' | 'grpc' | 'database' | 'file' | 'email' | 'custom';
 
 /** A JSON Schema object; every field should carry a `description` so forms and OpenAPI can show it. */
 export type JsonSchema = Record<string, unknown>;
+
+/** read: no side effect; write: changes data; destructive: deletes or overwrites data. */
+export type ActionClassification = 'read' | 'write' | 'destructive';
+
+/** A connection as an action sees it: settings, decrypted secrets, and helpers bound to it. */
+export interface ActionContext {
+  readonly connection: {
+    readonly id: string;
+    readonly tenantId: string;
+    readonly name: string;
+    readonly connectorVersion: string;
+    readonly config: Record<string, unknown>;
+    readonly authConfig: Record<string, unknown> | null;
+  };
+  /** Decrypted secrets: never log them, never return them. */
+  readonly credentials: Record<string, unknown>;
+  /** Auth headers/query for this connection (tokens cached and refreshed by the shared helpers). */
+  readonly auth: AuthSession;
+  /** HTTP with this connection's auth, SSRF guard, error mapping and provider rate-limit headers. */
+  readonly http: ConnectorHttp;
+  /** Aborted when the connection's timeout elapses or the caller goes away. */
+  readonly signal: AbortSignal;
+  /** Milliseconds left before the timeout. */
+  readonly deadline: number;
+}
+
+export interface ActionDefinition<Input = unknown, Output = unknown> {
+  /** Stable name, used in `POST /api/v1/connections/:id/actions/:action`. */
+  name: string;
+  description: string;
+  input: JsonSchema;
+  output: JsonSchema;
+  classification: ActionClassification;
+  /** Whether running it twice has the effect of running it once: only these are retried. */
+  idempotent: boolean;
+  run(context: ActionContext, input: Input): Promise<Output>;
+}
+
+export function defineAction<Input = unknown, Output = unknown>(
+  action: ActionDefinition<Input, Output>,
+): Readonly<ActionDefinition<Input, Output>> {
+  return Object.freeze(action);
+}
+
+export interface TestResult {
+  ok: boolean;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Which upstream answers are worth another attempt, and where the provider says how long to wait. */
+export interface RetryRules {
+  /** Upstream statuses retried (for idempotent actions); others are final. */
+  statuses: number[];
+  /** Headers carrying the wait: seconds or an HTTP date (`retry-after`), in order of preference. */
+  retryAfterHeaders?: string[];
+}
+
+/** Where the provider reports its own limits; when `remaining` hits 0 calls wait for the reset. */
+export interface RateLimitHeaders {
+  remaining?: string;
+  limit?: string;
+  reset?: string;
+  /** `seconds` to wait, or `epoch-seconds` (a Unix time). */
+  resetUnit?: 'seconds' | 'epoch-seconds';
+}
+
+/** How a provider's error body reads: turns it into a clear message and the provider's code. */
+export type ErrorDescriber = (
+  status: number,
+  body: unknown,
+) => { message: string; code?: string } | undefined;
 
 export interface ConnectorDefinition {
   /** Catalog id, e.g. `rest`, `salesforce`: stable, used by API callers as `connectorId`. */
@@ -28,8 +103,29 @@ export interface ConnectorDefinition {
   supportedMethods?: string[];
   /** The provider's own documented limits, e.g. `{ requestsPerMinute: 100 }`. */
   rateLimits?: Record<string, unknown>;
+  rateLimitHeaders?: RateLimitHeaders;
+  retry?: RetryRules;
+  describeError?: ErrorDescriber;
+  /** Checks the connection works (health checks call it too); throws or answers `ok: false`. */
+  test(context: ActionContext): Promise<TestResult>;
+  actions: readonly ActionDefinition[];
 }
 
+export const DEFAULT_RETRY_RULES: RetryRules = Object.freeze({
+  statuses: [408, 429, 500, 502, 503, 504],
+  retryAfterHeaders: ['retry-after'],
+});
+
 export function defineConnector(definition: ConnectorDefinition): Readonly<ConnectorDefinition> {
+  const names = new Set<string>();
+  for (const action of definition.actions) {
+    if (names.has(action.name))
+      throw new Error(`connector ${definition.id} declares action ${action.name} twice`);
+    names.add(action.name);
+  }
   return Object.freeze(definition);
+}
+
+export function actionOf(connector: ConnectorDefinition, name: string): ActionDefinition | undefined {
+  return connector.actions.find((action) => action.name === name);
 }

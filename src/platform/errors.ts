@@ -39,6 +39,15 @@ export const ERROR_CODES = {
   KRX_CIRCUIT_OPEN: { status: 503, class: 'operational', title: 'The connection is failing; calls are paused' },
   KRX_TARGET_FORBIDDEN: { status: 403, class: 'user', title: 'The target address is not allowed' },
   KRX_UNAVAILABLE: { status: 503, class: 'operational', title: 'The service is not ready' },
+  KRX_ACTION_NOT_FOUND: { status: 404, class: 'user', title: 'The connector has no such action' },
+  KRX_CONNECTION_INACTIVE: { status: 409, class: 'user', title: 'The connection is not active' },
+  KRX_UPSTREAM_REJECTED: { status: 422, class: 'user', title: 'The upstream rejected the request' },
+  KRX_UPSTREAM_AUTH_FAILED: {
+    status: 424,
+    class: 'user',
+    title: 'The upstream refused the connection credentials',
+  },
+  KRX_UPSTREAM_ERROR: { status: 502, class: 'operational', title: 'The upstream answered with an error' },
   KRX_INTERNAL: { status: 500, class: 'unexpected', title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -11,6 +11,8 @@ export interface PlatformEventMap {
   'tenant.updated': { tenantId: string };
   'api.call.success': { tenantId: string; connectionId: string; executionId: string; [key: string]: unknown };
   'api.call.error': { tenantId: string; connectionId: string; executionId: string; [key: string]: unknown };
+  'connection.health_changed': { tenantId: string; connectionId: string; previous: string; current: string };
+  'connection.credentials_refreshed': { tenantId: string; connectionId: string };
   'connection.circuit_opened': { tenantId: string; connectionId: string };
   'connection.circuit_closed': { tenantId: string; connectionId: string };
   'rate_limit.exceeded': { tenantId: string; scope: string; [key: string]: unknown };

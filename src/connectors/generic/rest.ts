@@ -1,5 +1,10 @@
 import { AUTH_METHODS, authSchemaOf } from '../auth-schemas.js';
 import { defineConnector } from '../sdk.js';
+import { PAGINATION_SCHEMA } from './pagination.js';
+import { deleteAction } from './rest/delete.js';
+import { getAction } from './rest/get.js';
+import { listAction } from './rest/list.js';
+import { sendAction } from './rest/send.js';
 
 export const restConnector = defineConnector({
   id: 'rest',
@@ -13,7 +18,12 @@ export const restConnector = defineConnector({
   config: {
     type: 'object',
     properties: {
-      baseUrl: { type: 'string', format: 'uri', pattern: '^https?://', description: 'Base URL every call is relative to' },
+      baseUrl: {
+        type: 'string',
+        format: 'uri',
+        pattern: '^https?://',
+        description: 'Base URL every call is relative to',
+      },
       defaultHeaders: {
         type: 'object',
         additionalProperties: { type: 'string' },
@@ -24,14 +34,29 @@ export const restConnector = defineConnector({
         type: 'object',
         description: 'Retry policy for idempotent calls',
         properties: {
-          attempts: { type: 'integer', minimum: 0, maximum: 20, description: 'Retries after the first attempt' },
+          attempts: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 20,
+            description: 'Retries after the first attempt',
+          },
           delayMs: { type: 'integer', minimum: 0, description: 'Base backoff in ms' },
         },
         additionalProperties: false,
       },
-      batchConcurrency: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Parallel calls of a batch' },
+      batchConcurrency: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 100,
+        default: 5,
+        description: 'Parallel calls of a batch',
+      },
       batchDelay: { type: 'integer', minimum: 0, default: 0, description: 'Delay in ms between batch calls' },
-      testEndpoint: { type: 'string', description: 'Path called by the connection test and health checks' },
+      testEndpoint: {
+        type: 'string',
+        description: 'Path called by the connection test and health checks (default: the base URL)',
+      },
+      pagination: { ...PAGINATION_SCHEMA, description: 'Default pagination of the list action' },
     },
     required: ['baseUrl'],
     additionalProperties: false,
@@ -43,5 +68,23 @@ export const restConnector = defineConnector({
     AUTH_METHODS.bearer,
     AUTH_METHODS.oauth2ClientCredentials,
     AUTH_METHODS.oauth2RefreshToken,
+    AUTH_METHODS.oauth2Password,
+    AUTH_METHODS.jwtBearer,
   ),
+  actions: [getAction, listAction, sendAction, deleteAction],
+  async test(context) {
+    const path =
+      typeof context.connection.config.testEndpoint === 'string'
+        ? context.connection.config.testEndpoint
+        : '';
+    const response = await context.http({
+      method: 'GET',
+      url: path === '' ? String(context.connection.config.baseUrl) : path,
+    });
+    return {
+      ok: true,
+      message: `GET ${path || '/'} answered ${response.status}`,
+      details: { status: response.status },
+    };
+  },
 });
