@@ -9,6 +9,7 @@ import { auditRoutes } from './api/audit.routes.js';
 import { connectionRoutes } from './api/connections.routes.js';
 import { connectorRoutes } from './api/connectors.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
+import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
 import { tenantRoutes } from './api/tenants.routes.js';
 import type { Config } from './config.js';
@@ -16,6 +17,8 @@ import type { Catalog } from './connectors/catalog.js';
 import type { ConnectionService } from './connectors/connections.js';
 import type { EndpointService } from './connectors/endpoints.js';
 import type { ActionRunner } from './connectors/runner.js';
+import type { GatewayRateLimiter } from './gateway/ratelimit.js';
+import type { RateLimitAdmin } from './gateway/ratelimit-admin.js';
 import type { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import type { JwtVerifier } from './platform/auth/jwt.js';
 import type { KeyService } from './platform/auth/key-service.js';
@@ -36,6 +39,8 @@ export interface AppServices {
   catalog: Catalog;
   connections: ConnectionService;
   endpoints: EndpointService;
+  rateLimiter: GatewayRateLimiter;
+  rateLimits: RateLimitAdmin;
   actions: ActionRunner;
   readiness: ReadinessCheck[];
 }
@@ -99,6 +104,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(apiKeyRoutes, services);
       await api.register(tenantRoutes, services);
       await api.register(auditRoutes, services);
+      await api.register(rateLimitRoutes, services);
     },
     { prefix: '/api/integrations' },
   );

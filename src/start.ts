@@ -3,7 +3,7 @@
  * server, and returns one handle that shuts it all down in order. `kryonix start` and the tests
  * both go through here, so what is tested is what runs.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createLocalLocks, createRedisLocks } from './connectors/auth/locks.js';
 import { createAuthService } from './connectors/auth/service.js';
@@ -14,6 +14,8 @@ import { createEndpointService } from './connectors/endpoints.js';
 import { upsertBuiltInConnectors } from './connectors/registry.js';
 import { createActionRunner } from './connectors/runner.js';
 import { createExecutionLog, type ExecutionLog } from './gateway/execution-log.js';
+import { createRateLimiter, type GatewayRateLimiter } from './gateway/ratelimit.js';
+import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
 import { createGuardedDispatcher } from './gateway/ssrf.js';
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { createJwtVerifier } from './platform/auth/jwt.js';
@@ -29,6 +31,8 @@ export interface Platform {
   app: FastifyInstance;
   db: Database;
   events: EventBus;
+  /** The gateway's rate limiter (rules cache, counters, upstream pauses). */
+  rateLimiter: GatewayRateLimiter;
   /** Buffered execution records (flush() in tests to read them back). */
   executionLog: ExecutionLog;
   /** The admin key made by the first start on an empty database, to print once. */
@@ -39,6 +43,7 @@ export interface Platform {
 export async function createPlatform(config: Config): Promise<Platform> {
   const sealer = new Sealer(loadKeyring(config));
   const db = await openDatabase(config);
+  let rateLimiter: GatewayRateLimiter | undefined;
   try {
     await db.migrate();
     await upsertBuiltInConnectors(db);
@@ -46,6 +51,14 @@ export async function createPlatform(config: Config): Promise<Platform> {
 
     const events = createEventBus();
     const apiKeys = createApiKeyAuthenticator(db, events);
+    // Its warnings go to the server's logger once there is one.
+    let log: FastifyBaseLogger | undefined;
+    rateLimiter = await createRateLimiter({
+      db,
+      events,
+      config,
+      logger: { warn: (obj, msg) => log?.warn(obj, msg) },
+    });
     const connections = createConnectionService(db, sealer, events);
     const executionLog = createExecutionLog(db);
     // Outbound calls of connectors and token endpoints go through the SSRF guard.
@@ -77,17 +90,23 @@ export async function createPlatform(config: Config): Promise<Platform> {
       connections,
       actions,
       endpoints: createEndpointService(db),
+      rateLimiter,
+      rateLimits: createRateLimitAdmin(db, rateLimiter),
       readiness: [{ name: 'database', check: () => db.isReady() }],
     });
+    log = app.log;
+    const limiter = rateLimiter;
 
     return {
       app,
       db,
       events,
+      rateLimiter: limiter,
       executionLog,
       bootstrapKey: bootstrap?.adminKey ?? null,
       async close() {
         await app.close(); // stops accepting and drains in-flight requests
+        await limiter.close(); // flushes its rate_limit_logs: before the database closes
         actions.close();
         await executionLog.close();
         await connectorAuth.close();
@@ -98,6 +117,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       },
     };
   } catch (error) {
+    await rateLimiter?.close().catch(() => {});
     await db.close();
     throw error;
   }

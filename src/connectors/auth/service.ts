@@ -55,12 +55,15 @@ export function createAuthService(options: {
   locks: LockProvider;
   dispatcher: Dispatcher;
   tokenTimeoutMs?: number;
+  /** Refresh this long before expiry (default REFRESH_MARGIN_MS). */
+  refreshMarginMs?: number;
 }): AuthService {
   const { store, locks, dispatcher } = options;
+  const margin = options.refreshMarginMs ?? REFRESH_MARGIN_MS;
   const cache = new Map<string, StoredToken>();
 
   function needsRefresh(token: StoredToken | undefined): boolean {
-    return !token || token.expiresAt - Date.now() <= REFRESH_MARGIN_MS;
+    return !token || token.expiresAt - Date.now() <= margin;
   }
 
   async function obtain(
