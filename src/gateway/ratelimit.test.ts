@@ -286,6 +286,29 @@ describe('rate limiter (memory store)', () => {
   });
 });
 
+describe('rate limiter when rules cannot be read', () => {
+  it('keeps serving with the platform default and says so', async () => {
+    const warnings: string[] = [];
+    const limiter = await createRateLimiter({
+      db: {} as never,
+      events: createEventBus(),
+      config: { rateLimit: { windowMs: 60_000, maxRequests: 1 }, redisUrl: undefined },
+      logger: { warn: (_obj, msg) => warnings.push(msg) },
+      options: {
+        loadRules: () => {
+          throw new Error('database down');
+        },
+        rejectionLog: fakeLog().log,
+      },
+    });
+    limiters.push(limiter);
+    const tenant = tenantId();
+    expect(await limiter.check(subject(tenant))).toMatchObject({ allowed: true, scope: 'default' });
+    expect((await limiter.check(subject(tenant))).allowed).toBe(false);
+    expect(warnings).toEqual(['rate limit rules could not be read; using the last known']);
+  });
+});
+
 describe('upstream pauses (memory)', () => {
   it('pauses a connection until the given time, extending only', async () => {
     const pauses = createUpstreamPauses();

@@ -140,26 +140,29 @@ export async function createRateLimiter(deps: RateLimiterDeps): Promise<GatewayR
   }
 
   function load(tenantId: string): Promise<CompiledRule[]> {
-    const promise: Promise<CompiledRule[]> = loadRules(tenantId).then(
-      (rows) => {
-        const rules = compileAll(tenantId, rows);
-        // An invalidation during the read superseded it: the newer read stores its own result.
-        if (loading.get(tenantId) === promise) {
-          cache.set(tenantId, { rules, loadedAt: Date.now() });
-          loading.delete(tenantId);
-        }
-        return rules;
-      },
-      (error: unknown) => {
-        if (loading.get(tenantId) === promise) loading.delete(tenantId);
-        logger?.warn({ err: error, tenantId }, 'rate limit rules could not be read; using the last known');
-        // Fail open on the tenant's rules (the platform default still applies) and retry soon.
-        const stale = cache.get(tenantId);
-        const rules = stale?.rules ?? [];
-        cache.set(tenantId, { rules, loadedAt: Date.now() - refreshMs + RETRY_LOAD_MS });
-        return rules;
-      },
-    );
+    // Via then(): a loader that throws synchronously (a malformed tenant id) still lands in the handler.
+    const promise: Promise<CompiledRule[]> = Promise.resolve(tenantId)
+      .then(loadRules)
+      .then(
+        (rows) => {
+          const rules = compileAll(tenantId, rows);
+          // An invalidation during the read superseded it: the newer read stores its own result.
+          if (loading.get(tenantId) === promise) {
+            cache.set(tenantId, { rules, loadedAt: Date.now() });
+            loading.delete(tenantId);
+          }
+          return rules;
+        },
+        (error: unknown) => {
+          if (loading.get(tenantId) === promise) loading.delete(tenantId);
+          logger?.warn({ err: error, tenantId }, 'rate limit rules could not be read; using the last known');
+          // Fail open on the tenant's rules (the platform default still applies) and retry soon.
+          const stale = cache.get(tenantId);
+          const rules = stale?.rules ?? [];
+          cache.set(tenantId, { rules, loadedAt: Date.now() - refreshMs + RETRY_LOAD_MS });
+          return rules;
+        },
+      );
     loading.set(tenantId, promise);
     return promise;
   }
