@@ -12,6 +12,8 @@ import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
 import { tenantRoutes } from './api/tenants.routes.js';
+import { inboundWebhookRoutes } from './api/webhooks-inbound.routes.js';
+import { webhookRoutes } from './api/webhooks.routes.js';
 import type { Config } from './config.js';
 import type { Catalog } from './connectors/catalog.js';
 import type { ConnectionService } from './connectors/connections.js';
@@ -28,6 +30,7 @@ import { installProblemHandlers } from './platform/http/problems.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { loggerOptions, requestIdOf } from './platform/logging.js';
 import type { TenantService } from './platform/tenancy.js';
+import type { Webhooks } from './webhooks/index.js';
 
 export interface AppServices {
   config: Config;
@@ -42,6 +45,7 @@ export interface AppServices {
   rateLimiter: GatewayRateLimiter;
   rateLimits: RateLimitAdmin;
   actions: ActionRunner;
+  webhooks: Webhooks;
   readiness: ReadinessCheck[];
 }
 
@@ -104,10 +108,15 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(apiKeyRoutes, services);
       await api.register(tenantRoutes, services);
       await api.register(auditRoutes, services);
+      await api.register(webhookRoutes, services);
       await api.register(rateLimitRoutes, services);
     },
     { prefix: '/api/integrations' },
   );
+  // Inbound webhooks: public, raw bodies, in a scope of their own.
+  if (config.roles.includes('webhooks')) {
+    await app.register(inboundWebhookRoutes, { webhooks: services.webhooks, bodyLimit: config.maxPayloadBytes });
+  }
   // The runtime API: calls made through connections.
   await app.register(
     async (v1) => {

@@ -26,6 +26,7 @@ import { createEventBus, type EventBus } from './platform/events.js';
 import { parseCidrList } from './platform/net/cidr.js';
 import { bootstrapDefaultTenant, createTenantService } from './platform/tenancy.js';
 import { buildServer } from './server.js';
+import { createWebhooks } from './webhooks/index.js';
 
 export interface Platform {
   app: FastifyInstance;
@@ -79,6 +80,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       defaultTimeoutMs: config.gatewayTimeoutMs,
       testTimeoutMs: config.healthCheck.timeoutMs,
     });
+    const webhooks = createWebhooks({ config, db, sealer, events });
     const app = await buildServer({
       config,
       db,
@@ -92,6 +94,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       endpoints: createEndpointService(db),
       rateLimiter,
       rateLimits: createRateLimitAdmin(db, rateLimiter),
+      webhooks,
       readiness: [{ name: 'database', check: () => db.isReady() }],
     });
     log = app.log;
@@ -106,6 +109,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       bootstrapKey: bootstrap?.adminKey ?? null,
       async close() {
         await app.close(); // stops accepting and drains in-flight requests
+        await webhooks.close(); // stops the delivery worker, records deliveries in flight
         await limiter.close(); // flushes its rate_limit_logs: before the database closes
         actions.close();
         await executionLog.close();

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   KRX_SCHEMA_INVALID: { status: 400, class: 'user', title: 'The JSON Schema is invalid' },
   KRX_EXPRESSION_INVALID: { status: 400, class: 'user', title: 'The expression does not compile' },
   KRX_TRANSFORM_FAILED: { status: 422, class: 'user', title: 'A transformation step failed' },
+  KRX_PAYLOAD_INVALID: { status: 422, class: 'user', title: 'The payload does not match its schema' },
   KRX_FORMAT_INVALID: { status: 400, class: 'user', title: 'The content does not parse in its stated format' },
   KRX_LIMIT_EXCEEDED: { status: 422, class: 'user', title: 'A processing limit was exceeded' },
   KRX_RATE_LIMITED: { status: 429, class: 'operational', title: 'The rate limit is exceeded' },

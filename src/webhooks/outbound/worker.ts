@@ -1,0 +1,519 @@
+/**
+ * The delivery worker: claims due rows of webhook_deliveries (`FOR UPDATE SKIP LOCKED`, a lease per
+ * claim), sends them concurrently (a cap per node and per subscription, so one slow receiver cannot take
+ * every slot), and records outcomes in batches. No transaction is open while a request is in flight.
+ *
+ * A claim counts as an attempt: a worker that dies mid-delivery leaves a lease that expires, another
+ * worker takes the row again as the next attempt, with the same `webhook-id` (at-least-once). Claiming,
+ * completing and the reaper are one query each over both PGlite and PostgreSQL.
+ */
+import type pg from 'pg';
+import type { Agent } from 'undici';
+import { parseRetryAfter } from '../../gateway/retry.js';
+import { createGuardedDispatcher } from '../../gateway/ssrf.js';
+import type { Sealer } from '../../platform/crypto.js';
+import type { Database } from '../../platform/db/client.js';
+import type { EventBus } from '../../platform/events.js';
+import { type CidrList, parseCidrList } from '../../platform/net/cidr.js';
+import { activeSecrets, openFor, SUBSCRIPTION_SECRET_COLUMN, type SubscriptionSecrets } from '../secrets.js';
+import { nextDelayMs, type RetryConfig, type RetryDefaults } from './retry-schedule.js';
+import { type SendOutcome, type SendRequest, send as sendOverHttp } from './sender.js';
+
+export interface WorkerOptions {
+  readonly db: Database;
+  readonly sealer: Sealer;
+  readonly events: EventBus;
+  readonly platformAllowedNetworks: CidrList;
+  readonly retryDefaults: RetryDefaults;
+  readonly defaultTimeoutMs: number;
+  /** Deliveries in flight on this node (INTEGRATION_QUEUE_CONCURRENCY). */
+  readonly concurrency?: number;
+  /** Deliveries in flight per subscription on this node. */
+  readonly perSubscriptionConcurrency?: number;
+  readonly pollIntervalMs?: number;
+  /** Added to a delivery's timeout to make its lease. */
+  readonly leaseMarginMs?: number;
+  /** How long a subscription may fail without a single success before it is disabled (default 5 days). */
+  readonly disableAfterMs?: number;
+  /** Records older than this are purged (API_METRICS_RETENTION_DAYS). */
+  readonly retentionDays?: number;
+  readonly log?: {
+    warn(object: unknown, message: string): void;
+    error(object: unknown, message: string): void;
+  };
+  /** Replaceable in tests. */
+  readonly send?: (request: SendRequest) => Promise<SendOutcome>;
+}
+
+interface ClaimedRow {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_type: string;
+  payload: unknown;
+  message_id: string | null;
+  attempt_number: number;
+  max_attempts: number;
+}
+
+interface SubscriptionRow {
+  id: string;
+  tenant_id: string;
+  target_url: string;
+  headers: Record<string, string> | null;
+  authentication: unknown;
+  retry_config: RetryConfig | null;
+  timeout_seconds: number;
+  is_active: boolean;
+  updated_at: Date;
+  settings: { allowedNetworks?: string[] } | null;
+}
+
+interface Completion {
+  id: string;
+  tenantId: string;
+  subscriptionId: string;
+  eventType: string;
+  attempt: number;
+  status: 'delivered' | 'pending' | 'failed';
+  targetUrl: string;
+  nextRetryAt: string | null;
+  outcome: SendOutcome | null;
+  error: string | null;
+  /** 410 Gone: the receiver asked us to stop. */
+  gone: boolean;
+}
+
+const CLAIM_SQL = `
+WITH due AS (
+  SELECT id FROM webhook_deliveries
+  WHERE subscription_id IS NOT NULL
+    AND ((status = 'pending' AND next_retry_at <= now()) OR (status = 'delivering' AND lease_expires_at < now()))
+    AND NOT (subscription_id = ANY($2::uuid[]))
+  ORDER BY next_retry_at
+  LIMIT $1
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE webhook_deliveries d
+SET status = 'delivering',
+    lease_expires_at = now() + make_interval(secs => $3::double precision),
+    attempt_number = CASE WHEN d.last_attempt_at IS NULL THEN d.attempt_number ELSE d.attempt_number + 1 END,
+    last_attempt_at = now()
+FROM due
+WHERE d.id = due.id
+RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.message_id, d.attempt_number, d.max_attempts`;
+
+const SUBSCRIPTIONS_SQL = `
+SELECT s.id, s.tenant_id, s.target_url, s.headers, s.authentication, s.retry_config, s.timeout_seconds,
+       s.is_active, s.updated_at, t.settings
+FROM webhook_subscriptions s JOIN tenants t ON t.id = s.tenant_id
+WHERE s.id = ANY($1::uuid[])`;
+
+const COMPLETE_SQL = `
+UPDATE webhook_deliveries d
+SET status = v.status,
+    target_url = v.target_url,
+    request_headers = v.request_headers,
+    response_status = v.response_status,
+    response_headers = v.response_headers,
+    response_body = v.response_body,
+    delivery_time = v.duration_ms,
+    error_message = v.error,
+    next_retry_at = v.next_retry_at,
+    lease_expires_at = NULL,
+    delivered_at = CASE WHEN v.status = 'delivered' THEN now() ELSE d.delivered_at END
+FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, attempt int, status text, target_url text, request_headers jsonb,
+  response_status int, response_headers jsonb, response_body text, duration_ms int, error text, next_retry_at timestamptz)
+WHERE d.id = v.id AND d.status = 'delivering' AND d.attempt_number = v.attempt
+RETURNING d.id`;
+
+const ATTEMPTS_SQL = `
+INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, request_headers, response_status,
+  response_headers, response_body, duration_ms, error_message)
+SELECT v.tenant_id, v.delivery_id, v.attempt, v.request_headers, v.response_status, v.response_headers,
+  v.response_body, v.duration_ms, v.error
+FROM jsonb_to_recordset($1::jsonb) AS v(tenant_id uuid, delivery_id uuid, attempt int, request_headers jsonb,
+  response_status int, response_headers jsonb, response_body text, duration_ms int, error text)`;
+
+const STATS_SQL = `
+UPDATE webhook_subscriptions s
+SET send_count = s.send_count + v.sent,
+    success_count = s.success_count + v.ok,
+    failure_count = s.failure_count + v.failed,
+    last_sent = now(),
+    failing_since = CASE WHEN v.last_ok THEN NULL ELSE coalesce(s.failing_since, now()) END
+FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, sent int, ok int, failed int, last_ok boolean)
+WHERE s.id = v.id`;
+
+const DISABLE_SQL = `
+UPDATE webhook_subscriptions
+SET is_active = false, disabled_reason = $2, updated_at = now()
+WHERE id = ANY($1::uuid[]) AND is_active AND ($3::double precision IS NULL OR failing_since < now() - make_interval(secs => $3::double precision))
+RETURNING id, tenant_id`;
+
+export function createDeliveryWorker(options: WorkerOptions) {
+  const { db } = options;
+  const concurrency = options.concurrency ?? 64;
+  const perSubscription = options.perSubscriptionConcurrency ?? 16;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const leaseMarginMs = options.leaseMarginMs ?? 30_000;
+  const disableAfterSeconds = (options.disableAfterMs ?? 5 * 86_400_000) / 1000;
+  const sendRequest = options.send ?? sendOverHttp;
+
+  const dispatchers = new Map<string, Agent>();
+  const secretsCache = new Map<string, { version: number; secrets: SubscriptionSecrets | undefined }>();
+  const inflightBySubscription = new Map<string, number>();
+  let inflight = 0;
+  let running = false;
+  let ticking = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let cleanupTimer: NodeJS.Timeout | undefined;
+  let buffer: Completion[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const idleWaiters: (() => void)[] = [];
+
+  function dispatcherFor(settings: SubscriptionRow['settings']): Agent {
+    let tenantList: CidrList = [];
+    try {
+      tenantList = parseCidrList(settings?.allowedNetworks ?? []);
+    } catch {
+      // A bad tenant list opens nothing.
+    }
+    const networks = [...options.platformAllowedNetworks, ...tenantList];
+    const key = networks.map((network) => network.text).join(',');
+    let dispatcher = dispatchers.get(key);
+    if (!dispatcher) {
+      // One pool per distinct allow-list: pooled sockets are reused without a new check.
+      dispatcher = createGuardedDispatcher({
+        allowedNetworks: networks,
+        agentOptions: { connections: 64, keepAliveTimeout: 10_000 },
+      });
+      dispatchers.set(key, dispatcher);
+    }
+    return dispatcher;
+  }
+
+  function secretsOf(row: SubscriptionRow): SubscriptionSecrets | undefined {
+    const version = row.updated_at.getTime();
+    const cached = secretsCache.get(row.id);
+    if (cached && cached.version === version) return cached.secrets;
+    const secrets = openFor<SubscriptionSecrets>(
+      options.sealer,
+      SUBSCRIPTION_SECRET_COLUMN,
+      row.id,
+      row.authentication,
+    );
+    secretsCache.set(row.id, { version, secrets });
+    return secrets;
+  }
+
+  async function claim(
+    limit: number,
+  ): Promise<{ rows: ClaimedRow[]; subscriptions: Map<string, SubscriptionRow> }> {
+    const saturated = [...inflightBySubscription]
+      .filter(([, count]) => count >= perSubscription)
+      .map(([id]) => id);
+    // The lease must outlast the slowest possible attempt; timeouts are per subscription, so take the longest.
+    const leaseSeconds = (Math.max(options.defaultTimeoutMs, 300_000) + leaseMarginMs) / 1000;
+    const claimed = await db.pool.query<ClaimedRow>(CLAIM_SQL, [limit, saturated, leaseSeconds]);
+    if (claimed.rows.length === 0) return { rows: [], subscriptions: new Map() };
+    const ids = [...new Set(claimed.rows.map((row) => row.subscription_id))];
+    const subscriptions = await db.pool.query<SubscriptionRow>(SUBSCRIPTIONS_SQL, [ids]);
+    return { rows: claimed.rows, subscriptions: new Map(subscriptions.rows.map((row) => [row.id, row])) };
+  }
+
+  function complete(completion: Completion): void {
+    buffer.push(completion);
+    if (buffer.length >= 100) {
+      void flush();
+    } else {
+      flushTimer ??= setTimeout(() => void flush(), 5);
+    }
+  }
+
+  function flush(): Promise<void> {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const batch = buffer;
+    buffer = [];
+    if (batch.length === 0) return flushing;
+    flushing = flushing.then(() =>
+      writeCompletions(batch).catch((error) => {
+        // The rows keep their leases and are taken again when they expire: nothing is lost, only repeated.
+        options.log?.error({ err: error, count: batch.length }, 'recording webhook deliveries failed');
+      }),
+    );
+    return flushing;
+  }
+
+  async function writeCompletions(batch: Completion[]): Promise<void> {
+    const updates = batch.map((c) => ({
+      id: c.id,
+      attempt: c.attempt,
+      status: c.status,
+      target_url: c.targetUrl,
+      request_headers: c.outcome?.requestHeaders ?? null,
+      response_status: c.outcome?.status ?? null,
+      response_headers: c.outcome?.responseHeaders ?? null,
+      response_body: c.outcome?.responseBody ?? null,
+      duration_ms: c.outcome?.durationMs ?? null,
+      error: c.error,
+      next_retry_at: c.nextRetryAt,
+    }));
+    const attempts = batch
+      .filter((c) => c.outcome !== null)
+      .map((c) => ({
+        tenant_id: c.tenantId,
+        delivery_id: c.id,
+        attempt: c.attempt,
+        request_headers: c.outcome?.requestHeaders ?? null,
+        response_status: c.outcome?.status ?? null,
+        response_headers: c.outcome?.responseHeaders ?? null,
+        response_body: c.outcome?.responseBody ?? null,
+        duration_ms: c.outcome?.durationMs ?? null,
+        error: c.error,
+      }));
+    const stats = new Map<
+      string,
+      { id: string; sent: number; ok: number; failed: number; last_ok: boolean }
+    >();
+    for (const c of batch) {
+      if (c.outcome === null) continue;
+      const entry = stats.get(c.subscriptionId) ?? {
+        id: c.subscriptionId,
+        sent: 0,
+        ok: 0,
+        failed: 0,
+        last_ok: false,
+      };
+      entry.sent++;
+      if (c.status === 'delivered') entry.ok++;
+      else entry.failed++;
+      entry.last_ok = c.status === 'delivered';
+      stats.set(c.subscriptionId, entry);
+    }
+    const failingIds = [...stats.values()].filter((s) => !s.last_ok).map((s) => s.id);
+    const goneIds = [...new Set(batch.filter((c) => c.gone).map((c) => c.subscriptionId))];
+
+    const client: pg.PoolClient = await db.pool.connect();
+    let disabled: { id: string; tenant_id: string; reason: string }[] = [];
+    let applied: Set<string>;
+    try {
+      await client.query('BEGIN');
+      const updated = await client.query<{ id: string }>(COMPLETE_SQL, [JSON.stringify(updates)]);
+      applied = new Set(updated.rows.map((row) => row.id));
+      if (attempts.length) await client.query(ATTEMPTS_SQL, [JSON.stringify(attempts)]);
+      if (stats.size) await client.query(STATS_SQL, [JSON.stringify([...stats.values()])]);
+      if (goneIds.length) {
+        const reason = 'the receiver answered 410 Gone';
+        const gone = await client.query<{ id: string; tenant_id: string }>(DISABLE_SQL, [
+          goneIds,
+          reason,
+          null,
+        ]);
+        disabled = gone.rows.map((row) => ({ ...row, reason }));
+      }
+      if (failingIds.length) {
+        const reason = `every delivery failed for ${Math.round(disableAfterSeconds / 3600)} h`;
+        const streak = await client.query<{ id: string; tenant_id: string }>(DISABLE_SQL, [
+          failingIds,
+          reason,
+          disableAfterSeconds,
+        ]);
+        disabled.push(...streak.rows.map((row) => ({ ...row, reason })));
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    for (const c of batch) {
+      if (c.status === 'failed' && applied.has(c.id)) {
+        options.events.publish('webhook.delivery_failed', {
+          tenantId: c.tenantId,
+          subscriptionId: c.subscriptionId,
+          deliveryId: c.id,
+          eventType: c.eventType,
+          attempts: c.attempt,
+          lastStatus: c.outcome?.status ?? null,
+          error: c.error,
+        });
+      }
+    }
+    for (const row of disabled) {
+      options.events.publish('webhook.subscription_disabled', {
+        tenantId: row.tenant_id,
+        subscriptionId: row.id,
+        reason: row.reason,
+      });
+      options.events.publish('webhook.config_changed', {
+        tenantId: row.tenant_id,
+        kind: 'subscription',
+        id: row.id,
+      });
+    }
+  }
+
+  async function deliver(row: ClaimedRow, subscription: SubscriptionRow | undefined): Promise<void> {
+    const base = {
+      id: row.id,
+      tenantId: row.tenant_id,
+      subscriptionId: row.subscription_id,
+      eventType: row.event_type,
+      attempt: row.attempt_number,
+      targetUrl: subscription?.target_url ?? '',
+      gone: false,
+    };
+    const secrets = subscription ? secretsOf(subscription) : undefined;
+    const signing = activeSecrets(secrets?.signing ?? []);
+    const giveUp = (error: string) =>
+      complete({ ...base, status: 'failed', nextRetryAt: null, outcome: null, error });
+    if (!subscription) return giveUp('the subscription no longer exists');
+    if (!subscription.is_active) return giveUp('the subscription is disabled');
+    if (row.attempt_number > row.max_attempts) return giveUp('the last attempt did not finish (worker lost)');
+    if (signing.length === 0) return giveUp('the subscription has no signing secret');
+
+    const timeoutMs = subscription.timeout_seconds * 1000 || options.defaultTimeoutMs;
+    const outcome = await sendRequest({
+      url: subscription.target_url,
+      messageId: row.message_id ?? `msg_${row.id.replaceAll('-', '')}`,
+      eventType: row.event_type,
+      subscriptionId: row.subscription_id,
+      payload: row.payload,
+      signingSecrets: signing,
+      target: secrets?.target ?? { type: 'none' },
+      headers: subscription.headers ?? {},
+      timeoutMs,
+      dispatcher: dispatcherFor(subscription.settings),
+    });
+    const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    if (ok) return complete({ ...base, status: 'delivered', nextRetryAt: null, outcome, error: null });
+    const gone = outcome.status === 410;
+    const error = outcome.error ?? `the receiver answered ${outcome.status}`;
+    // A refused target will be refused again, and a 410 asks us to stop: neither is worth a retry.
+    if (gone || outcome.forbidden || row.attempt_number >= row.max_attempts) {
+      return complete({ ...base, status: 'failed', nextRetryAt: null, outcome, error, gone });
+    }
+    const retryAfterMs =
+      outcome.status === 429 || outcome.status === 503
+        ? parseRetryAfter(outcome.responseHeaders?.['retry-after'], Date.now())
+        : undefined;
+    const delay = nextDelayMs(
+      subscription.retry_config,
+      options.retryDefaults,
+      row.attempt_number,
+      retryAfterMs,
+    );
+    complete({
+      ...base,
+      status: 'pending',
+      nextRetryAt: new Date(Date.now() + delay).toISOString(),
+      outcome,
+      error,
+    });
+  }
+
+  function track(subscriptionId: string, change: 1 | -1): void {
+    const count = (inflightBySubscription.get(subscriptionId) ?? 0) + change;
+    if (count <= 0) inflightBySubscription.delete(subscriptionId);
+    else inflightBySubscription.set(subscriptionId, count);
+    inflight += change;
+  }
+
+  async function claimAndStart(): Promise<void> {
+    const free = concurrency - inflight;
+    if (free <= 0) return;
+    const { rows, subscriptions } = await claim(Math.min(free, 100));
+    for (const row of rows) {
+      track(row.subscription_id, 1);
+      deliver(row, subscriptions.get(row.subscription_id))
+        .catch((error) => options.log?.error({ err: error, deliveryId: row.id }, 'webhook delivery crashed'))
+        .finally(() => {
+          track(row.subscription_id, -1);
+          if (inflight === 0) for (const wake of idleWaiters.splice(0)) wake();
+          // Claim again once a useful share of the slots is free, not after every single completion.
+          if (concurrency - inflight >= Math.max(1, Math.floor(concurrency / 4))) nudge();
+        });
+    }
+    if (rows.length > 0 && rows.length === Math.min(free, 100)) again = true;
+  }
+
+  async function tick(): Promise<void> {
+    if (!running) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      do {
+        again = false;
+        await claimAndStart();
+      } while (again && running);
+    } catch (error) {
+      options.log?.warn({ err: error }, 'claiming webhook deliveries failed; retrying at the next poll');
+    } finally {
+      ticking = false;
+    }
+  }
+
+  function nudge(): void {
+    if (running) setImmediate(() => void tick());
+  }
+
+  async function cleanup(): Promise<void> {
+    const days = options.retentionDays ?? 30;
+    try {
+      await db.pool.query('DELETE FROM webhook_inbound_dedup WHERE expires_at < now()');
+      await db.pool.query(
+        `DELETE FROM webhook_rejections WHERE window_start < now() - make_interval(days => $1::int)`,
+        [days],
+      );
+      await db.pool.query(
+        `DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed', 'received', 'filtered')
+           AND created_at < now() - make_interval(days => $1::int)`,
+        [days],
+      );
+    } catch (error) {
+      options.log?.warn({ err: error }, 'webhook retention cleanup failed');
+    }
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      timer = setInterval(() => void tick(), pollIntervalMs);
+      cleanupTimer = setInterval(() => void cleanup(), 10 * 60_000);
+      timer.unref();
+      cleanupTimer.unref();
+      nudge();
+    },
+    /** Something was enqueued: look now rather than at the next poll. */
+    nudge,
+    /** Stops claiming, waits (bounded) for deliveries in flight, records them. */
+    async stop(waitMs = 10_000): Promise<void> {
+      running = false;
+      if (timer) clearInterval(timer);
+      if (cleanupTimer) clearInterval(cleanupTimer);
+      if (inflight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => idleWaiters.push(resolve)),
+          new Promise((resolve) => setTimeout(resolve, waitMs).unref()),
+        ]);
+      }
+      await flush();
+      await Promise.all([...dispatchers.values()].map((dispatcher) => dispatcher.close().catch(() => {})));
+      dispatchers.clear();
+    },
+    get inflight(): number {
+      return inflight;
+    },
+  };
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;
