@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { actionRoutes, connectionTestRoutes } from './api/actions.routes.js';
 import { apiKeyRoutes } from './api/api-keys.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
+import { cacheRoutes } from './api/cache.routes.js';
 import { connectionRoutes } from './api/connections.routes.js';
 import { connectorRoutes } from './api/connectors.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
@@ -19,6 +20,8 @@ import type { Catalog } from './connectors/catalog.js';
 import type { ConnectionService } from './connectors/connections.js';
 import type { EndpointService } from './connectors/endpoints.js';
 import type { ActionRunner } from './connectors/runner.js';
+import type { ResponseCache } from './gateway/cache.js';
+import type { CachePolicyService } from './gateway/cache-policies.js';
 import type { GatewayRateLimiter } from './gateway/ratelimit.js';
 import type { RateLimitAdmin } from './gateway/ratelimit-admin.js';
 import type { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
@@ -46,6 +49,8 @@ export interface AppServices {
   rateLimits: RateLimitAdmin;
   actions: ActionRunner;
   webhooks: Webhooks;
+  responseCache: ResponseCache;
+  cachePolicies: CachePolicyService;
   readiness: ReadinessCheck[];
 }
 
@@ -108,6 +113,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(apiKeyRoutes, services);
       await api.register(tenantRoutes, services);
       await api.register(auditRoutes, services);
+      await api.register(cacheRoutes, services);
       await api.register(webhookRoutes, services);
       await api.register(rateLimitRoutes, services);
     },

@@ -13,6 +13,8 @@ import { createConnectionService } from './connectors/connections.js';
 import { createEndpointService } from './connectors/endpoints.js';
 import { upsertBuiltInConnectors } from './connectors/registry.js';
 import { createActionRunner } from './connectors/runner.js';
+import { createResponseCache, type ResponseCache } from './gateway/cache.js';
+import { createCachePolicyService } from './gateway/cache-policies.js';
 import { createExecutionLog, type ExecutionLog } from './gateway/execution-log.js';
 import { createRateLimiter, type GatewayRateLimiter } from './gateway/ratelimit.js';
 import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
@@ -32,6 +34,8 @@ export interface Platform {
   app: FastifyInstance;
   db: Database;
   events: EventBus;
+  /** The gateway's response cache (memory, or Redis when REDIS_URL is set). */
+  responseCache: ResponseCache;
   /** The gateway's rate limiter (rules cache, counters, upstream pauses). */
   rateLimiter: GatewayRateLimiter;
   /** Buffered execution records (flush() in tests to read them back). */
@@ -52,6 +56,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
 
     const events = createEventBus();
     const apiKeys = createApiKeyAuthenticator(db, events);
+    const responseCache = await createResponseCache({ db, events, config });
     // Its warnings go to the server's logger once there is one.
     let log: FastifyBaseLogger | undefined;
     rateLimiter = await createRateLimiter({
@@ -95,6 +100,8 @@ export async function createPlatform(config: Config): Promise<Platform> {
       rateLimiter,
       rateLimits: createRateLimitAdmin(db, rateLimiter),
       webhooks,
+      responseCache,
+      cachePolicies: createCachePolicyService(db, config, responseCache),
       readiness: [{ name: 'database', check: () => db.isReady() }],
     });
     log = app.log;
@@ -105,10 +112,12 @@ export async function createPlatform(config: Config): Promise<Platform> {
       db,
       events,
       rateLimiter: limiter,
+      responseCache,
       executionLog,
       bootstrapKey: bootstrap?.adminKey ?? null,
       async close() {
         await app.close(); // stops accepting and drains in-flight requests
+        await responseCache.close();
         await webhooks.close(); // stops the delivery worker, records deliveries in flight
         await limiter.close(); // flushes its rate_limit_logs: before the database closes
         actions.close();
