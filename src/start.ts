@@ -12,6 +12,7 @@ import { createCatalog } from './connectors/catalog.js';
 import { createConnectionService } from './connectors/connections.js';
 import { createEndpointService } from './connectors/endpoints.js';
 import { upsertBuiltInConnectors } from './connectors/registry.js';
+import { createTargetResolver } from './connectors/net.js';
 import { createActionRunner } from './connectors/runner.js';
 import { createResponseCache, type ResponseCache } from './gateway/cache.js';
 import { createCachePolicyService } from './gateway/cache-policies.js';
@@ -84,6 +85,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       dispatcher,
       defaultTimeoutMs: config.gatewayTimeoutMs,
       testTimeoutMs: config.healthCheck.timeoutMs,
+      resolveTarget: createTargetResolver(parseCidrList(config.dangerousAllowedNetworks)),
     });
     const webhooks = createWebhooks({ config, db, sealer, events });
     const app = await buildServer({
@@ -120,7 +122,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
         await responseCache.close();
         await webhooks.close(); // stops the delivery worker, records deliveries in flight
         await limiter.close(); // flushes its rate_limit_logs: before the database closes
-        actions.close();
+        await actions.close();
         await executionLog.close();
         await connectorAuth.close();
         await dispatcher.close();

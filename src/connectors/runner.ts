@@ -17,7 +17,7 @@ import type { EventBus } from '../platform/events.js';
 import type { AuthService } from './auth/service.js';
 import type { ConnectionService, LoadedConnection } from './connections.js';
 import { createConnectorHttp, ProviderLimits } from './http.js';
-import { resolveBuiltIn } from './registry.js';
+import { BUILT_IN_CONNECTORS, resolveBuiltIn } from './registry.js';
 import { checkAgainstSchema } from './schema-check.js';
 import { type ActionContext, actionOf, type ConnectorDefinition, type TestResult } from './sdk.js';
 
@@ -40,6 +40,8 @@ export interface RunnerOptions {
   testTimeoutMs: number;
   /** Builds the definition of a tenant's custom connector from its row. */
   customConnector?: (connection: LoadedConnection) => ConnectorDefinition;
+  /** Resolves hosts of sockets connectors open themselves (SSRF guard). */
+  resolveTarget: (host: string) => Promise<string>;
   /** How long decrypted connections stay cached. */
   cacheTtlMs?: number;
 }
@@ -64,6 +66,7 @@ export function createActionRunner(options: RunnerOptions) {
     const { connectionId } = event.data as { connectionId: string };
     cache.delete(connectionId);
     auth.forget(connectionId);
+    for (const connector of BUILT_IN_CONNECTORS) void connector.release?.(connectionId).catch(() => {});
   };
   const unsubscribe = [
     events.subscribe('connection.updated', evict),
@@ -137,6 +140,7 @@ export function createActionRunner(options: RunnerOptions) {
         limits,
         signal,
       }),
+      resolveTarget: options.resolveTarget,
       signal,
       deadline,
     };
@@ -326,8 +330,9 @@ export function createActionRunner(options: RunnerOptions) {
       auth.forget(connectionId);
     },
 
-    close() {
+    async close() {
       for (const stop of unsubscribe) stop();
+      await Promise.all(BUILT_IN_CONNECTORS.map((connector) => connector.shutdown?.().catch(() => {})));
     },
   };
 }

@@ -29,6 +29,8 @@ export interface ActionContext {
   readonly auth: AuthSession;
   /** HTTP with this connection's auth, SSRF guard, error mapping and provider rate-limit headers. */
   readonly http: ConnectorHttp;
+  /** Resolves a host for a socket the action opens itself, refusing what the SSRF guard forbids. */
+  readonly resolveTarget: (host: string) => Promise<string>;
   /** Aborted when the connection's timeout elapses or the caller goes away. */
   readonly signal: AbortSignal;
   /** Milliseconds left before the timeout. */
@@ -109,6 +111,10 @@ export interface ConnectorDefinition {
   /** Checks the connection works (health checks call it too); throws or answers `ok: false`. */
   test(context: ActionContext): Promise<TestResult>;
   actions: readonly ActionDefinition[];
+  /** Frees what the connector keeps between runs (pools, clients) at shutdown. */
+  shutdown?(): Promise<void>;
+  /** Frees what the connector keeps for one connection (its settings changed or it was deleted). */
+  release?(connectionId: string): Promise<void>;
 }
 
 export const DEFAULT_RETRY_RULES: RetryRules = Object.freeze({

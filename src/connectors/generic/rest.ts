@@ -44,6 +44,30 @@ export const restConnector = defineConnector({
         },
         additionalProperties: false,
       },
+      circuitBreaker: {
+        type: 'object',
+        description: 'Gateway circuit breaker: opens on an error rate over a rolling window',
+        properties: {
+          errorThresholdPercentage: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 100,
+            description: 'Failure percentage that opens the circuit',
+          },
+          volumeThreshold: {
+            type: 'integer',
+            minimum: 1,
+            description: 'Calls in the window before the percentage counts',
+          },
+          windowMs: { type: 'integer', minimum: 100, description: 'Rolling window in ms' },
+          resetTimeoutMs: {
+            type: 'integer',
+            minimum: 10,
+            description: 'How long the circuit stays open before a probe',
+          },
+        },
+        additionalProperties: false,
+      },
       batchConcurrency: {
         type: 'integer',
         minimum: 1,
