@@ -7,10 +7,15 @@ import type { Database } from '../platform/db/client.js';
 import { connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import { databaseConnector } from './generic/database.js';
+import { emailConnector } from './generic/email.js';
 import { restConnector } from './generic/rest.js';
 import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
-export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [restConnector, databaseConnector];
+export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
+  restConnector,
+  databaseConnector,
+  emailConnector,
+];
 
 /**
  * Every version of a built-in this build still runs. A connection pins the version it was created with;
