@@ -394,6 +394,39 @@ describe('response cache: policies and invalidation', () => {
     expect(cache.loads).toEqual([TENANT_A, TENANT_A]);
   });
 
+  it('reloads cached policies in the background once they are old, without a notification', async () => {
+    const records = { current: [policy()] };
+    const cache = createResponseCacheWith({
+      loadPolicies: async () => records.current,
+      config: { cache: { ttlSeconds: 300, maxBytes: 1024 * 1024 }, redisUrl: undefined },
+      notifier: null,
+      policyRefreshMs: 100,
+    });
+    opened.push(cache);
+    const up = fakeUpstream(() => ({}));
+    expect(await statuses(cache, 2, request('/r'), up)).toEqual(['MISS', 'HIT']);
+    records.current = [];
+    await eventually(async () => (await cache.fetch(request('/r'), up)).cacheStatus === 'BYPASS');
+  });
+
+  it('retries a failed policy load later', async () => {
+    let attempts = 0;
+    const cache = createResponseCacheWith({
+      loadPolicies: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('database down');
+        return [policy()];
+      },
+      config: { cache: { ttlSeconds: 300, maxBytes: 1024 * 1024 }, redisUrl: undefined },
+      notifier: null,
+      policyRefreshMs: 100,
+    });
+    opened.push(cache);
+    const up = fakeUpstream(() => ({}));
+    expect((await cache.fetch(request('/r'), up)).cacheStatus).toBe('BYPASS');
+    await eventually(async () => (await cache.fetch(request('/r'), up)).cacheStatus === 'HIT');
+  });
+
   it('bypasses, without failing the call, when policies cannot be loaded', async () => {
     const cache = createResponseCacheWith({
       loadPolicies: async () => {
@@ -404,6 +437,29 @@ describe('response cache: policies and invalidation', () => {
     });
     opened.push(cache);
     expect(await statuses(cache, 2)).toEqual(['BYPASS', 'BYPASS']);
+  });
+
+  it('goes on without a failing store, and leaves it alone for a while', async () => {
+    let storeCalls = 0;
+    const failing = async () => {
+      storeCalls += 1;
+      throw new Error('store down');
+    };
+    const errors: unknown[] = [];
+    const cache = createResponseCacheWith({
+      loadPolicies: async () => [policy()],
+      config: { cache: { ttlSeconds: 300, maxBytes: 1024 * 1024 }, redisUrl: undefined },
+      store: { get: failing, set: failing, delete: failing, purge: failing, close: async () => {} },
+      notifier: null,
+      onStoreError: (error) => errors.push(error),
+    });
+    opened.push(cache);
+    const up = fakeUpstream(() => ({}));
+    expect(await statuses(cache, 3, request('/s'), up)).toEqual(['MISS', 'MISS', 'MISS']);
+    expect(up.calls).toHaveLength(3);
+    expect(storeCalls).toBe(1); // the first read failed; the rest skipped the store
+    await expect(cache.purge(TENANT_A, CONNECTION)).rejects.toMatchObject({ code: 'KRX_UNAVAILABLE' });
+    expect(errors.length).toBeGreaterThanOrEqual(2);
   });
 
   it("purges a connection's entries on the policy's invalidation events", async () => {

@@ -10,6 +10,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { Database } from '../platform/db/client.js';
+import { KryonixError } from '../platform/errors.js';
 import type { EventBus, PlatformEvent } from '../platform/events.js';
 import {
   buildVariant,
@@ -80,8 +81,16 @@ export interface ResponseCacheOptions {
   store?: CacheStore;
   /** Default: Redis pub/sub when config.redisUrl is set. */
   notifier?: PolicyNotifier | null;
+  /** Age at which cached policies are reloaded in the background (default 30 s). */
+  policyRefreshMs?: number;
   /** Called when the store fails; the call then goes on as a miss. */
   onStoreError?: (error: unknown) => void;
+}
+
+interface PolicyEntry {
+  policies: Promise<TenantPolicies>;
+  loadedAt: number;
+  refreshing: boolean;
 }
 
 /** A shared upstream call's outcome; `variant` is set when what it got may serve other callers. */
@@ -91,9 +100,16 @@ interface Flight {
 }
 
 const MAX_TENANTS = 10_000;
+/**
+ * Cached policies older than this are reloaded in the background while still in use: a safety net
+ * for a missed change notification (Redis reconnecting, or several processes without Redis).
+ */
+const POLICY_REFRESH_MS = 30_000;
 /** After a failed policy load, calls bypass the cache this long before the next try. */
 const POLICY_RETRY_MS = 5_000;
 const EMPTY = new TenantPolicies([]);
+/** How long calls leave a failing store alone. */
+const STORE_REST_MS = 5_000;
 
 export async function createResponseCache(deps: {
   db: Database;
@@ -113,7 +129,9 @@ export function createResponseCacheWith(options: ResponseCacheOptions): Response
     options.store ??
     (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(config.cache.maxBytes));
   const limits = { defaultTtlSeconds: config.cache.ttlSeconds, maxBytes: config.cache.maxBytes };
-  const tenantPolicies = new LRUCache<string, Promise<TenantPolicies>>({ max: MAX_TENANTS });
+  const tenantPolicies = new LRUCache<string, PolicyEntry>({ max: MAX_TENANTS });
+  const refreshMs = options.policyRefreshMs ?? POLICY_REFRESH_MS;
+  const retryMs = Math.min(POLICY_RETRY_MS, refreshMs);
   const inFlight = new Map<string, Promise<Flight>>();
   const reportStoreError = options.onStoreError ?? (() => {});
   let closed = false;
@@ -125,36 +143,70 @@ export function createResponseCacheWith(options: ResponseCacheOptions): Response
         : null
       : options.notifier;
 
+  function compileAll(records: CachePolicyRecord[]): TenantPolicies {
+    return new TenantPolicies(records.map((record) => compilePolicy(record, limits)));
+  }
+
+  /** In use at once; a failed load leaves the cache bypassed and is retried after POLICY_RETRY_MS. */
   function policiesFor(tenantId: string): Promise<TenantPolicies> {
-    const cached = tenantPolicies.get(tenantId);
-    if (cached) return cached;
-    const loading: Promise<TenantPolicies> = options.loadPolicies(tenantId).then(
-      (records) => new TenantPolicies(records.map((record) => compilePolicy(record, limits))),
-      () => {
-        if (tenantPolicies.get(tenantId) === loading) {
-          tenantPolicies.set(tenantId, Promise.resolve(EMPTY), { ttl: POLICY_RETRY_MS });
+    const entry = tenantPolicies.get(tenantId);
+    if (entry) {
+      if (!entry.refreshing && Date.now() - entry.loadedAt > refreshMs) refresh(tenantId, entry);
+      return entry.policies;
+    }
+    const fresh: PolicyEntry = { policies: Promise.resolve(EMPTY), loadedAt: Date.now(), refreshing: false };
+    fresh.policies = options.loadPolicies(tenantId).then(compileAll, () => {
+      fresh.loadedAt = Date.now() - refreshMs + retryMs;
+      return EMPTY;
+    });
+    tenantPolicies.set(tenantId, fresh);
+    return fresh.policies;
+  }
+
+  function refresh(tenantId: string, entry: PolicyEntry): void {
+    entry.refreshing = true;
+    options.loadPolicies(tenantId).then(
+      (records) => {
+        // Replaced only if nothing invalidated or replaced the entry meanwhile.
+        if (tenantPolicies.peek(tenantId) === entry) {
+          tenantPolicies.set(tenantId, {
+            policies: Promise.resolve(compileAll(records)),
+            loadedAt: Date.now(),
+            refreshing: false,
+          });
         }
-        return EMPTY;
+      },
+      () => {
+        entry.loadedAt = Date.now() - refreshMs + retryMs;
+        entry.refreshing = false;
       },
     );
-    tenantPolicies.set(tenantId, loading);
-    return loading;
+  }
+
+  // After a store failure calls skip the store for a while instead of each waiting on a timeout.
+  let storeRestsUntil = 0;
+  const storeUsable = () => Date.now() >= storeRestsUntil;
+  function storeFailed(error: unknown): void {
+    storeRestsUntil = Date.now() + STORE_REST_MS;
+    reportStoreError(error);
   }
 
   async function readRecord(key: string): Promise<StoredRecord | undefined> {
+    if (!storeUsable()) return undefined;
     try {
       return await store.get(key);
     } catch (error) {
-      reportStoreError(error);
+      storeFailed(error);
       return undefined;
     }
   }
 
   async function writeRecord(key: string, record: StoredRecord, now: number): Promise<void> {
+    if (!storeUsable()) return;
     try {
       await store.set(key, record, recordExpiresAt(record) - now);
     } catch (error) {
-      reportStoreError(error);
+      storeFailed(error);
     }
   }
 
@@ -166,12 +218,13 @@ export function createResponseCacheWith(options: ResponseCacheOptions): Response
   async function invalidateAfterUnsafe(request: CacheRequest, response: UpstreamResponse): Promise<void> {
     if (response.status < 200 || response.status >= 400) return;
     const policies = await policiesFor(request.tenantId);
-    if (!policies.hasConnection(request.connectionId)) return;
+    if (!policies.hasConnection(request.connectionId) || !storeUsable()) return;
     for (const method of ['GET', 'HEAD']) {
       try {
         await store.delete(entryKey(request.tenantId, request.connectionId, method, request.url));
       } catch (error) {
-        reportStoreError(error);
+        storeFailed(error);
+        return;
       }
     }
   }
@@ -278,7 +331,7 @@ export function createResponseCacheWith(options: ResponseCacheOptions): Response
 
   const unsubscribe = options.events?.subscribe('*', (event) => {
     if (closed) return;
-    onEvent(event).catch(reportStoreError);
+    onEvent(event).catch(storeFailed);
   });
 
   const cache: ResponseCache = {
@@ -300,7 +353,22 @@ export function createResponseCacheWith(options: ResponseCacheOptions): Response
 
     async purge(tenantId, connectionId, pattern) {
       const glob = pattern ? compileGlob(pattern) : undefined;
-      return store.purge(tenantId, connectionId, glob ? (path) => glob.test(normalizePath(path)) : undefined);
+      try {
+        return await store.purge(
+          tenantId,
+          connectionId,
+          glob ? (path) => glob.test(normalizePath(path)) : undefined,
+        );
+      } catch (error) {
+        reportStoreError(error);
+        throw new KryonixError(
+          'KRX_UNAVAILABLE',
+          'the cache store cannot be reached; the purge may be incomplete',
+          {
+            cause: error,
+          },
+        );
+      }
     },
 
     invalidate(tenantId) {
