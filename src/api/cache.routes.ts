@@ -218,6 +218,7 @@ export async function cacheRoutes(
         response: {
           200: { type: 'object', properties: { purged: { type: 'integer' } }, required: ['purged'] },
           ...errorResponses,
+          503: { $ref: 'Problem#' },
         },
       },
     },
