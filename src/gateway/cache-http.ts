@@ -157,6 +157,8 @@ function policyResponseHeaders(
   }
   if (directives.length > 0) rest['cache-control'] = directives.join(', ');
   else delete rest['cache-control'];
+  // Its presence matters to the rules (not fresh unless public); its value is never stored.
+  if (rest['set-cookie'] !== undefined) rest['set-cookie'] = 'omitted';
   return rest;
 }
 

@@ -12,6 +12,7 @@ import {
 import { createEventBus } from '../platform/events.js';
 import { type CacheStatus, createResponseCacheWith, type ResponseCache } from './cache.js';
 import type { CachePolicyRecord } from './cache-rules.js';
+import { createMemoryStore } from './cache-store.js';
 
 const opened: ResponseCache[] = [];
 
@@ -281,6 +282,34 @@ describe('response cache: HTTP semantics', () => {
     expect(hit.response.headers['set-cookie']).toBeUndefined();
     expect(hit.response.headers.connection).toBeUndefined();
     expect(hit.response.headers['x-kept']).toBe('1');
+  });
+
+  it('stores no cookie value, and a Set-Cookie response is fresh only when public', async () => {
+    const memory = createMemoryStore(1024 * 1024);
+    const written: string[] = [];
+    const cache = createResponseCacheWith({
+      loadPolicies: async () => [policy()],
+      config: { cache: { ttlSeconds: 300, maxBytes: 1024 * 1024 }, redisUrl: undefined },
+      store: {
+        ...memory,
+        set: async (key, record, ttl) => {
+          written.push(JSON.stringify(record));
+          await memory.set(key, record, ttl);
+        },
+      },
+      notifier: null,
+    });
+    opened.push(cache);
+    const publicCookie = fakeUpstream(() => ({
+      headers: { 'cache-control': 'public, max-age=60', 'set-cookie': 'session=abc' },
+    }));
+    expect(await statuses(cache, 2, request('/pc'), publicCookie)).toEqual(['MISS', 'HIT']);
+    const plainCookie = fakeUpstream(() => ({
+      headers: { 'cache-control': 'max-age=60', 'set-cookie': 'session=abc' },
+    }));
+    expect(await statuses(cache, 2, request('/cc'), plainCookie)).toEqual(['MISS', 'MISS']);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.join('')).not.toContain('session=abc');
   });
 });
 
