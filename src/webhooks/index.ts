@@ -13,6 +13,7 @@ import { createEndpointAdmin, type EndpointAdmin } from './endpoints.js';
 import { createEndpointCache } from './inbound/endpoint-cache.js';
 import { createReceiver, type Receiver } from './inbound/receiver.js';
 import { createRejectionLog } from './inbound/rejections.js';
+import { createInboundStore } from './inbound/store.js';
 import { listenForEvents } from './outbound/event-listener.js';
 import { createFanout } from './outbound/fanout.js';
 import { createDeliveryWorker, type DeliveryWorker, type WorkerOptions } from './outbound/worker.js';
@@ -74,7 +75,17 @@ export function createWebhooks(deps: {
   });
   const cache = createEndpointCache(db, sealer);
   const rejections = createRejectionLog(db, { log });
-  const receiver = createReceiver({ db, events, cache, fanout, rejections, trustedProxies, onStored: nudge });
+  const store = createInboundStore(db, fanout);
+  const receiver = createReceiver({
+    db,
+    events,
+    cache,
+    fanout,
+    store,
+    rejections,
+    trustedProxies,
+    onStored: nudge,
+  });
   const listener = listenForEvents(db, events, fanout, { onEnqueued: nudge, log });
   const unsubscribe = events.subscribe('webhook.config_changed', (event) => {
     const change = event.data as { tenantId: string; kind: string; id: string; slug?: string };

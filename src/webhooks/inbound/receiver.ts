@@ -5,10 +5,8 @@
  * subscriptions in the same transaction) → answer. A 2xx is only ever sent after the commit.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db/client.js';
-import { webhookDeliveries } from '../../platform/db/schema.js';
 import { KryonixError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
 import { type CidrList, ipInList } from '../../platform/net/cidr.js';
@@ -20,6 +18,7 @@ import { deliveryIdOf, type RequestHeaders, verifyInbound } from '../signing/ind
 import { parseBody } from './body.js';
 import type { EndpointCache, LiveEndpoint } from './endpoint-cache.js';
 import type { RejectionLog } from './rejections.js';
+import type { InboundStore } from './store.js';
 
 export interface InboundHttpRequest {
   readonly slug: string;
@@ -64,6 +63,7 @@ export function createReceiver(deps: {
   events: EventBus;
   cache: EndpointCache;
   fanout: Fanout;
+  store: InboundStore;
   rejections: RejectionLog;
   trustedProxies: CidrList;
   onStored?: () => void;
@@ -268,36 +268,28 @@ export function createReceiver(deps: {
           data,
         });
 
-    const stored = await db.withTenant(endpoint.tenantId, async (tx) => {
-      if (dedupKey !== undefined) {
-        const fresh = await tx.execute(sql`
-          INSERT INTO webhook_inbound_dedup (tenant_id, endpoint_id, delivery_key, expires_at)
-          VALUES (${endpoint.tenantId}, ${endpoint.id}, ${dedupKey}, now() + make_interval(secs => ${windowSeconds}))
-          ON CONFLICT (endpoint_id, delivery_key) DO UPDATE
-            SET expires_at = excluded.expires_at, created_at = now()
-            WHERE webhook_inbound_dedup.expires_at < now()
-          RETURNING 1`);
-        if (fresh.rows.length === 0) return undefined;
-      }
-      const [row] = await tx
-        .insert(webhookDeliveries)
-        .values({
-          tenantId: endpoint.tenantId,
-          endpointId: endpoint.id,
-          eventType: 'webhook.received',
-          eventData: data,
-          payload: (output === null || output === undefined ? {} : output) as object,
-          targetUrl: inboundPath(endpoint.slug),
-          status: filtered ? 'filtered' : 'received',
-          eventId,
-          deliveredAt: receivedAt,
-        })
-        .returning({ id: webhookDeliveries.id });
-      await deps.fanout.enqueue(tx, planned);
-      return row.id;
+    const id = randomUUID();
+    const stored = await deps.store.store({
+      id,
+      tenantId: endpoint.tenantId,
+      endpointId: endpoint.id,
+      dedup: dedupKey === undefined ? undefined : { key: dedupKey, windowSeconds },
+      row: {
+        id,
+        tenantId: endpoint.tenantId,
+        endpointId: endpoint.id,
+        eventType: 'webhook.received',
+        eventData: data,
+        payload: (output === null || output === undefined ? {} : output) as object,
+        targetUrl: inboundPath(endpoint.slug),
+        status: filtered ? 'filtered' : 'received',
+        eventId,
+        deliveredAt: receivedAt,
+      },
+      deliveries: planned,
     });
     if (dedupKey !== undefined) recentKeys.set(`${endpoint.id}|${dedupKey}`, true);
-    if (stored === undefined) return { status: 200, headers: {}, body: { received: true, duplicate: true } };
+    if (!stored) return { status: 200, headers: {}, body: { received: true, duplicate: true } };
 
     const counter = counters.get(endpoint.id) ?? { count: 0, last: '' };
     counter.count++;
@@ -317,7 +309,7 @@ export function createReceiver(deps: {
     if (custom) {
       return { status: custom.status ?? 200, headers: custom.headers ?? {}, body: custom.body ?? '' };
     }
-    return { status: 200, headers: {}, body: { received: true, id: stored } };
+    return { status: 200, headers: {}, body: { received: true, id } };
   }
 
   /** Writes trigger counts and last-triggered times gathered since the last call. */

@@ -7,7 +7,6 @@
  * worker takes the row again as the next attempt, with the same `webhook-id` (at-least-once). Claiming,
  * completing and the reaper are one query each over both PGlite and PostgreSQL.
  */
-import type pg from 'pg';
 import type { Agent } from 'undici';
 import { parseRetryAfter } from '../../gateway/retry.js';
 import { createGuardedDispatcher } from '../../gateway/ssrf.js';
@@ -31,6 +30,8 @@ export interface WorkerOptions {
   /** Deliveries in flight per subscription on this node. */
   readonly perSubscriptionConcurrency?: number;
   readonly pollIntervalMs?: number;
+  /** How often expired leases are looked for. */
+  readonly reapIntervalMs?: number;
   /** Added to a delivery's timeout to make its lease. */
   readonly leaseMarginMs?: number;
   /** How long a subscription may fail without a single success before it is disabled (default 5 days). */
@@ -87,8 +88,7 @@ interface Completion {
 const CLAIM_SQL = `
 WITH due AS (
   SELECT id FROM webhook_deliveries
-  WHERE subscription_id IS NOT NULL
-    AND ((status = 'pending' AND next_retry_at <= now()) OR (status = 'delivering' AND lease_expires_at < now()))
+  WHERE status = 'pending' AND next_retry_at <= now() AND subscription_id IS NOT NULL
     AND NOT (subscription_id = ANY($2::uuid[]))
   ORDER BY next_retry_at
   LIMIT $1
@@ -103,47 +103,69 @@ FROM due
 WHERE d.id = due.id
 RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.message_id, d.attempt_number, d.max_attempts`;
 
+/**
+ * The reaper: a lease that expired belongs to a worker that died (or lost its database). The row goes back
+ * to pending; since it has a last_attempt_at, the next claim counts a new attempt.
+ */
+const REAP_SQL = `
+UPDATE webhook_deliveries SET status = 'pending', lease_expires_at = NULL, next_retry_at = now()
+WHERE id IN (
+  SELECT id FROM webhook_deliveries WHERE status = 'delivering' AND lease_expires_at < now()
+  LIMIT 1000 FOR UPDATE SKIP LOCKED)
+RETURNING id`;
+
 const SUBSCRIPTIONS_SQL = `
 SELECT s.id, s.tenant_id, s.target_url, s.headers, s.authentication, s.retry_config, s.timeout_seconds,
        s.is_active, s.updated_at, t.settings
 FROM webhook_subscriptions s JOIN tenants t ON t.id = s.tenant_id
 WHERE s.id = ANY($1::uuid[])`;
 
+/**
+ * Recording a batch of outcomes is one statement (so one round trip and one implicit transaction): the
+ * rows' new state, the attempt log and the subscriptions' counters. A row whose lease was taken over by
+ * another worker (its attempt number moved on) is not overwritten; its attempt is still logged.
+ */
 const COMPLETE_SQL = `
-UPDATE webhook_deliveries d
-SET status = v.status,
-    target_url = v.target_url,
-    request_headers = v.request_headers,
-    response_status = v.response_status,
-    response_headers = v.response_headers,
-    response_body = v.response_body,
-    delivery_time = v.duration_ms,
-    error_message = v.error,
-    next_retry_at = v.next_retry_at,
-    lease_expires_at = NULL,
-    delivered_at = CASE WHEN v.status = 'delivered' THEN now() ELSE d.delivered_at END
-FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, attempt int, status text, target_url text, request_headers jsonb,
-  response_status int, response_headers jsonb, response_body text, duration_ms int, error text, next_retry_at timestamptz)
-WHERE d.id = v.id AND d.status = 'delivering' AND d.attempt_number = v.attempt
-RETURNING d.id`;
-
-const ATTEMPTS_SQL = `
-INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, request_headers, response_status,
-  response_headers, response_body, duration_ms, error_message)
-SELECT v.tenant_id, v.delivery_id, v.attempt, v.request_headers, v.response_status, v.response_headers,
-  v.response_body, v.duration_ms, v.error
-FROM jsonb_to_recordset($1::jsonb) AS v(tenant_id uuid, delivery_id uuid, attempt int, request_headers jsonb,
-  response_status int, response_headers jsonb, response_body text, duration_ms int, error text)`;
-
-const STATS_SQL = `
-UPDATE webhook_subscriptions s
-SET send_count = s.send_count + v.sent,
-    success_count = s.success_count + v.ok,
-    failure_count = s.failure_count + v.failed,
-    last_sent = now(),
-    failing_since = CASE WHEN v.last_ok THEN NULL ELSE coalesce(s.failing_since, now()) END
-FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, sent int, ok int, failed int, last_ok boolean)
-WHERE s.id = v.id`;
+WITH outcome AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, tenant_id uuid, subscription_id uuid, attempt int,
+    status text, target_url text, request_headers jsonb, response_status int, response_headers jsonb,
+    response_body text, duration_ms int, error text, next_retry_at timestamptz, attempted boolean)
+),
+done AS (
+  UPDATE webhook_deliveries d
+  SET status = o.status,
+      target_url = o.target_url,
+      request_headers = o.request_headers,
+      response_status = o.response_status,
+      response_headers = o.response_headers,
+      response_body = o.response_body,
+      delivery_time = o.duration_ms,
+      error_message = o.error,
+      next_retry_at = o.next_retry_at,
+      lease_expires_at = NULL,
+      delivered_at = CASE WHEN o.status = 'delivered' THEN now() ELSE d.delivered_at END
+  FROM outcome o
+  WHERE d.id = o.id AND d.status = 'delivering' AND d.attempt_number = o.attempt
+  RETURNING d.id
+),
+attempts AS (
+  INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, request_headers, response_status,
+    response_headers, response_body, duration_ms, error_message)
+  SELECT o.tenant_id, o.id, o.attempt, o.request_headers, o.response_status, o.response_headers, o.response_body,
+    o.duration_ms, o.error
+  FROM outcome o WHERE o.attempted
+),
+stats AS (
+  UPDATE webhook_subscriptions s
+  SET send_count = s.send_count + v.sent,
+      success_count = s.success_count + v.ok,
+      failure_count = s.failure_count + v.failed,
+      last_sent = now(),
+      failing_since = CASE WHEN v.last_ok THEN NULL ELSE coalesce(s.failing_since, now()) END
+  FROM jsonb_to_recordset($2::jsonb) AS v(id uuid, sent int, ok int, failed int, last_ok boolean)
+  WHERE s.id = v.id
+)
+SELECT id FROM done`;
 
 const DISABLE_SQL = `
 UPDATE webhook_subscriptions
@@ -163,12 +185,16 @@ export function createDeliveryWorker(options: WorkerOptions) {
   const dispatchers = new Map<string, Agent>();
   const secretsCache = new Map<string, { version: number; secrets: SubscriptionSecrets | undefined }>();
   const inflightBySubscription = new Map<string, number>();
+  /** Claimed rows waiting for a slot of their subscription (a claim can overshoot the per-subscription cap). */
+  const backlog = new Map<string, { row: ClaimedRow; subscription: SubscriptionRow | undefined }[]>();
+  let queued = 0;
   let inflight = 0;
   let running = false;
   let ticking = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let cleanupTimer: NodeJS.Timeout | undefined;
+  let reapTimer: NodeJS.Timeout | undefined;
   let buffer: Completion[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
@@ -212,9 +238,9 @@ export function createDeliveryWorker(options: WorkerOptions) {
   async function claim(
     limit: number,
   ): Promise<{ rows: ClaimedRow[]; subscriptions: Map<string, SubscriptionRow> }> {
-    const saturated = [...inflightBySubscription]
-      .filter(([, count]) => count >= perSubscription)
-      .map(([id]) => id);
+    const saturated = [...new Set([...inflightBySubscription.keys(), ...backlog.keys()])].filter(
+      (id) => (inflightBySubscription.get(id) ?? 0) + (backlog.get(id)?.length ?? 0) >= perSubscription,
+    );
     // The lease must outlast the slowest possible attempt; timeouts are per subscription, so take the longest.
     const leaseSeconds = (Math.max(options.defaultTimeoutMs, 300_000) + leaseMarginMs) / 1000;
     const claimed = await db.pool.query<ClaimedRow>(CLAIM_SQL, [limit, saturated, leaseSeconds]);
@@ -249,8 +275,10 @@ export function createDeliveryWorker(options: WorkerOptions) {
   }
 
   async function writeCompletions(batch: Completion[]): Promise<void> {
-    const updates = batch.map((c) => ({
+    const outcomes = batch.map((c) => ({
       id: c.id,
+      tenant_id: c.tenantId,
+      subscription_id: c.subscriptionId,
       attempt: c.attempt,
       status: c.status,
       target_url: c.targetUrl,
@@ -261,20 +289,8 @@ export function createDeliveryWorker(options: WorkerOptions) {
       duration_ms: c.outcome?.durationMs ?? null,
       error: c.error,
       next_retry_at: c.nextRetryAt,
+      attempted: c.outcome !== null,
     }));
-    const attempts = batch
-      .filter((c) => c.outcome !== null)
-      .map((c) => ({
-        tenant_id: c.tenantId,
-        delivery_id: c.id,
-        attempt: c.attempt,
-        request_headers: c.outcome?.requestHeaders ?? null,
-        response_status: c.outcome?.status ?? null,
-        response_headers: c.outcome?.responseHeaders ?? null,
-        response_body: c.outcome?.responseBody ?? null,
-        duration_ms: c.outcome?.durationMs ?? null,
-        error: c.error,
-      }));
     const stats = new Map<
       string,
       { id: string; sent: number; ok: number; failed: number; last_ok: boolean }
@@ -294,43 +310,35 @@ export function createDeliveryWorker(options: WorkerOptions) {
       entry.last_ok = c.status === 'delivered';
       stats.set(c.subscriptionId, entry);
     }
-    const failingIds = [...stats.values()].filter((s) => !s.last_ok).map((s) => s.id);
-    const goneIds = [...new Set(batch.filter((c) => c.gone).map((c) => c.subscriptionId))];
+    const updated = await db.pool.query<{ id: string }>(COMPLETE_SQL, [
+      JSON.stringify(outcomes),
+      JSON.stringify([...stats.values()]),
+    ]);
+    const applied = new Set(updated.rows.map((row) => row.id));
 
-    const client: pg.PoolClient = await db.pool.connect();
-    let disabled: { id: string; tenant_id: string; reason: string }[] = [];
-    let applied: Set<string>;
-    try {
-      await client.query('BEGIN');
-      const updated = await client.query<{ id: string }>(COMPLETE_SQL, [JSON.stringify(updates)]);
-      applied = new Set(updated.rows.map((row) => row.id));
-      if (attempts.length) await client.query(ATTEMPTS_SQL, [JSON.stringify(attempts)]);
-      if (stats.size) await client.query(STATS_SQL, [JSON.stringify([...stats.values()])]);
-      if (goneIds.length) {
-        const reason = 'the receiver answered 410 Gone';
-        const gone = await client.query<{ id: string; tenant_id: string }>(DISABLE_SQL, [
-          goneIds,
-          reason,
-          null,
-        ]);
-        disabled = gone.rows.map((row) => ({ ...row, reason }));
-      }
-      if (failingIds.length) {
-        const reason = `every delivery failed for ${Math.round(disableAfterSeconds / 3600)} h`;
-        const streak = await client.query<{ id: string; tenant_id: string }>(DISABLE_SQL, [
-          failingIds,
-          reason,
-          disableAfterSeconds,
-        ]);
-        disabled.push(...streak.rows.map((row) => ({ ...row, reason })));
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+    // After the counters committed: the failure streak is read as just written.
+    const disabled: { id: string; tenant_id: string; reason: string }[] = [];
+    const goneIds = [...new Set(batch.filter((c) => c.gone).map((c) => c.subscriptionId))];
+    if (goneIds.length) {
+      const reason = 'the receiver answered 410 Gone';
+      const gone = await db.pool.query<{ id: string; tenant_id: string }>(DISABLE_SQL, [
+        goneIds,
+        reason,
+        null,
+      ]);
+      disabled.push(...gone.rows.map((row) => ({ ...row, reason })));
     }
+    const failingIds = [...stats.values()].filter((s) => !s.last_ok).map((s) => s.id);
+    if (failingIds.length) {
+      const reason = `every delivery failed for ${Math.round(disableAfterSeconds / 3600)} h`;
+      const streak = await db.pool.query<{ id: string; tenant_id: string }>(DISABLE_SQL, [
+        failingIds,
+        reason,
+        disableAfterSeconds,
+      ]);
+      disabled.push(...streak.rows.map((row) => ({ ...row, reason })));
+    }
+
     for (const c of batch) {
       if (c.status === 'failed' && applied.has(c.id)) {
         options.events.publish('webhook.delivery_failed', {
@@ -424,22 +432,46 @@ export function createDeliveryWorker(options: WorkerOptions) {
     inflight += change;
   }
 
-  async function claimAndStart(): Promise<void> {
-    const free = concurrency - inflight;
-    if (free <= 0) return;
-    const { rows, subscriptions } = await claim(Math.min(free, 100));
-    for (const row of rows) {
-      track(row.subscription_id, 1);
-      deliver(row, subscriptions.get(row.subscription_id))
-        .catch((error) => options.log?.error({ err: error, deliveryId: row.id }, 'webhook delivery crashed'))
-        .finally(() => {
-          track(row.subscription_id, -1);
-          if (inflight === 0) for (const wake of idleWaiters.splice(0)) wake();
-          // Claim again once a useful share of the slots is free, not after every single completion.
-          if (concurrency - inflight >= Math.max(1, Math.floor(concurrency / 4))) nudge();
-        });
+  function startNext(subscriptionId: string): void {
+    const waiting = backlog.get(subscriptionId);
+    while (
+      waiting &&
+      waiting.length > 0 &&
+      (inflightBySubscription.get(subscriptionId) ?? 0) < perSubscription
+    ) {
+      const { row, subscription } = waiting.shift()!;
+      queued--;
+      start(row, subscription);
     }
-    if (rows.length > 0 && rows.length === Math.min(free, 100)) again = true;
+    if (waiting && waiting.length === 0) backlog.delete(subscriptionId);
+  }
+
+  function start(row: ClaimedRow, subscription: SubscriptionRow | undefined): void {
+    track(row.subscription_id, 1);
+    deliver(row, subscription)
+      .catch((error) => options.log?.error({ err: error, deliveryId: row.id }, 'webhook delivery crashed'))
+      .finally(() => {
+        track(row.subscription_id, -1);
+        startNext(row.subscription_id);
+        if (inflight === 0 && queued === 0) for (const wake of idleWaiters.splice(0)) wake();
+        // Claim again once a useful share of the slots is free, not after every single completion.
+        if (concurrency - inflight - queued >= Math.max(1, Math.floor(concurrency / 4))) nudge();
+      });
+  }
+
+  async function claimAndStart(): Promise<void> {
+    const free = concurrency - inflight - queued;
+    if (free <= 0) return;
+    const limit = Math.min(free, 100);
+    const { rows, subscriptions } = await claim(limit);
+    for (const row of rows) {
+      const waiting = backlog.get(row.subscription_id) ?? [];
+      waiting.push({ row, subscription: subscriptions.get(row.subscription_id) });
+      backlog.set(row.subscription_id, waiting);
+      queued++;
+    }
+    for (const id of new Set(rows.map((row) => row.subscription_id))) startNext(id);
+    if (rows.length > 0 && rows.length === limit) again = true;
   }
 
   async function tick(): Promise<void> {
@@ -463,6 +495,21 @@ export function createDeliveryWorker(options: WorkerOptions) {
 
   function nudge(): void {
     if (running) setImmediate(() => void tick());
+  }
+
+  async function reap(): Promise<void> {
+    try {
+      const reaped = await db.pool.query(REAP_SQL);
+      if (reaped.rows.length > 0) {
+        options.log?.warn(
+          { count: reaped.rows.length },
+          'webhook deliveries whose worker was lost are due again',
+        );
+        nudge();
+      }
+    } catch (error) {
+      options.log?.warn({ err: error }, 'reaping expired webhook delivery leases failed');
+    }
   }
 
   async function cleanup(): Promise<void> {
@@ -489,8 +536,11 @@ export function createDeliveryWorker(options: WorkerOptions) {
       running = true;
       timer = setInterval(() => void tick(), pollIntervalMs);
       cleanupTimer = setInterval(() => void cleanup(), 10 * 60_000);
+      reapTimer = setInterval(() => void reap(), options.reapIntervalMs ?? 5_000);
       timer.unref();
       cleanupTimer.unref();
+      reapTimer.unref();
+      void reap();
       nudge();
     },
     /** Something was enqueued: look now rather than at the next poll. */
@@ -500,7 +550,8 @@ export function createDeliveryWorker(options: WorkerOptions) {
       running = false;
       if (timer) clearInterval(timer);
       if (cleanupTimer) clearInterval(cleanupTimer);
-      if (inflight > 0) {
+      if (reapTimer) clearInterval(reapTimer);
+      if (inflight > 0 || queued > 0) {
         await Promise.race([
           new Promise<void>((resolve) => idleWaiters.push(resolve)),
           new Promise((resolve) => setTimeout(resolve, waitMs).unref()),
