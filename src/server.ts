@@ -9,6 +9,7 @@ import { auditRoutes } from './api/audit.routes.js';
 import { cacheRoutes } from './api/cache.routes.js';
 import { connectionRoutes } from './api/connections.routes.js';
 import { connectorRoutes } from './api/connectors.routes.js';
+import { gatewayRoutes } from './api/gateway.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
@@ -16,6 +17,8 @@ import { tenantRoutes } from './api/tenants.routes.js';
 import { inboundWebhookRoutes } from './api/webhooks-inbound.routes.js';
 import { webhookRoutes } from './api/webhooks.routes.js';
 import type { Config } from './config.js';
+import type { GatewayService } from './gateway/execute.js';
+import type { GatewayProxy } from './gateway/proxy.js';
 import type { Catalog } from './connectors/catalog.js';
 import type { ConnectionService } from './connectors/connections.js';
 import type { EndpointService } from './connectors/endpoints.js';
@@ -48,9 +51,11 @@ export interface AppServices {
   rateLimiter: GatewayRateLimiter;
   rateLimits: RateLimitAdmin;
   actions: ActionRunner;
-  webhooks: Webhooks;
   responseCache: ResponseCache;
   cachePolicies: CachePolicyService;
+  webhooks: Webhooks;
+  gateway: GatewayService;
+  proxy: GatewayProxy;
   readiness: ReadinessCheck[];
 }
 
@@ -113,8 +118,8 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(apiKeyRoutes, services);
       await api.register(tenantRoutes, services);
       await api.register(auditRoutes, services);
-      await api.register(cacheRoutes, services);
       await api.register(webhookRoutes, services);
+      await api.register(cacheRoutes, services);
       await api.register(rateLimitRoutes, services);
     },
     { prefix: '/api/integrations' },
@@ -127,6 +132,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   await app.register(
     async (v1) => {
       await v1.register(actionRoutes, services);
+      await v1.register(gatewayRoutes, services);
     },
     { prefix: '/api/v1' },
   );

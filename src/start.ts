@@ -11,15 +11,20 @@ import { connectionCredentialStore } from './connectors/auth/store.js';
 import { createCatalog } from './connectors/catalog.js';
 import { createConnectionService } from './connectors/connections.js';
 import { createEndpointService } from './connectors/endpoints.js';
-import { upsertBuiltInConnectors } from './connectors/registry.js';
 import { createTargetResolver } from './connectors/net.js';
+import { upsertBuiltInConnectors } from './connectors/registry.js';
 import { createActionRunner } from './connectors/runner.js';
 import { createResponseCache, type ResponseCache } from './gateway/cache.js';
 import { createCachePolicyService } from './gateway/cache-policies.js';
+import { createCircuitRegistry } from './gateway/circuit.js';
+import { createConnectionCache } from './gateway/connection-cache.js';
+import { createGatewayService } from './gateway/execute.js';
 import { createExecutionLog, type ExecutionLog } from './gateway/execution-log.js';
+import { createProxy } from './gateway/proxy.js';
 import { createRateLimiter, type GatewayRateLimiter } from './gateway/ratelimit.js';
 import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
 import { createGuardedDispatcher } from './gateway/ssrf.js';
+import { createUpstreamCaller } from './gateway/upstream.js';
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { createJwtVerifier } from './platform/auth/jwt.js';
 import { createKeyService } from './platform/auth/key-service.js';
@@ -87,6 +92,28 @@ export async function createPlatform(config: Config): Promise<Platform> {
       testTimeoutMs: config.healthCheck.timeoutMs,
       resolveTarget: createTargetResolver(parseCidrList(config.dangerousAllowedNetworks)),
     });
+    const circuits = createCircuitRegistry(events);
+    const tenants = createTenantService(db, events);
+    const connectionCache = createConnectionCache({ config, connections, tenants, events });
+    const gateway = createGatewayService({
+      connections: connectionCache,
+      limiter: rateLimiter,
+      cache: responseCache,
+      upstream: createUpstreamCaller({ auth: connectorAuth, circuits, pauses: rateLimiter.pauses }),
+      log: executionLog,
+      events,
+      defaultTimeoutMs: config.gatewayTimeoutMs,
+    });
+    const proxy = createProxy({
+      connections: connectionCache,
+      limiter: rateLimiter,
+      pauses: rateLimiter.pauses,
+      circuits,
+      auth: connectorAuth,
+      log: executionLog,
+      events,
+      maxPayloadBytes: config.maxPayloadBytes,
+    });
     const webhooks = createWebhooks({ config, db, sealer, events });
     const app = await buildServer({
       config,
@@ -94,16 +121,18 @@ export async function createPlatform(config: Config): Promise<Platform> {
       apiKeys,
       verifyJwt: createJwtVerifier(config.jwt),
       keys: createKeyService(db, apiKeys),
-      tenants: createTenantService(db, events),
+      tenants,
       catalog: createCatalog(db),
       connections,
       actions,
       endpoints: createEndpointService(db),
       rateLimiter,
       rateLimits: createRateLimitAdmin(db, rateLimiter),
-      webhooks,
       responseCache,
       cachePolicies: createCachePolicyService(db, config, responseCache),
+      webhooks,
+      gateway,
+      proxy,
       readiness: [{ name: 'database', check: () => db.isReady() }],
     });
     log = app.log;
@@ -119,9 +148,11 @@ export async function createPlatform(config: Config): Promise<Platform> {
       bootstrapKey: bootstrap?.adminKey ?? null,
       async close() {
         await app.close(); // stops accepting and drains in-flight requests
-        await responseCache.close();
         await webhooks.close(); // stops the delivery worker, records deliveries in flight
+        await responseCache.close();
         await limiter.close(); // flushes its rate_limit_logs: before the database closes
+        circuits.close();
+        await connectionCache.close();
         await actions.close();
         await executionLog.close();
         await connectorAuth.close();

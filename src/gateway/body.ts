@@ -1,5 +1,5 @@
 /** Reading and describing bodies: bounded reads, decoding for callers, truncation for records. */
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { KryonixError } from '../platform/errors.js';
 
 /** Reads a stream to a Buffer, failing once it passes `maxBytes` (the rest is not read). */
@@ -57,38 +57,56 @@ export function bodyForRecord(data: unknown, maxBytes: number): unknown {
   return { truncated: true, bytes: Buffer.byteLength(text), preview: text.slice(0, maxBytes) };
 }
 
+export interface Scrubber {
+  (text: string): string;
+  /** Length of the longest form a secret can take in text; 0 when there is nothing to scrub. */
+  readonly longest: number;
+}
+
 /**
- * Removes every credential value of the connection from text bound for a record, wherever it hides
- * (an upstream that echoes headers, an error message quoting the URL). Short values are skipped:
- * masking "1" everywhere would destroy the record and protect nothing.
+ * Removes every credential value of the connection from text (raw, URL-encoded and base64 forms):
+ * from records, and from what the caller receives, so an upstream that reflects its request (an echo
+ * endpoint) cannot be used to read the stored credentials back. Short values are skipped: masking
+ * "1" everywhere would destroy the text and protect nothing.
  */
-export function createScrubber(credentials: Record<string, unknown>): (text: string) => string {
-  const secrets = Object.values(credentials)
-    .flatMap((value) =>
-      typeof value === 'string'
-        ? [value]
-        : typeof value === 'object' && value
-          ? Object.values(value).filter((v) => typeof v === 'string')
-          : [],
-    )
+export function createScrubber(credentials: Record<string, unknown>): Scrubber {
+  const values = Object.values(credentials).flatMap((value) =>
+    typeof value === 'object' && value !== null ? Object.values(value) : [value],
+  );
+  const forms = values
     .filter((value): value is string => typeof value === 'string' && value.length >= 6)
+    .flatMap((secret) => [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')])
     .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
-  const encoded = secrets.flatMap((secret) => [
-    secret,
-    encodeURIComponent(secret),
-    Buffer.from(secret).toString('base64'),
-  ]);
-  return (text) => {
+  const scrub = (text: string) => {
     let result = text;
-    for (const secret of encoded)
-      if (result.includes(secret)) result = result.split(secret).join('[redacted]');
+    for (const form of forms) if (result.includes(form)) result = result.split(form).join('[redacted]');
     return result;
   };
+  return Object.assign(scrub, { longest: forms[0]?.length ?? 0 });
 }
 
 /** Applies a scrubber to a JSON value by round-tripping it through text. */
-export function scrubValue<T>(value: T, scrub: (text: string) => string): T {
-  if (value === null || value === undefined) return value;
+export function scrubValue<T>(value: T, scrub: Scrubber): T {
+  if (value === null || value === undefined || scrub.longest === 0) return value;
   return JSON.parse(scrub(JSON.stringify(value))) as T;
+}
+
+/**
+ * The scrubber over a stream: holds back the last `longest - 1` characters of each chunk, so a
+ * secret split across chunks is still caught. A passthrough when there is nothing to scrub.
+ */
+export function scrubStream(scrub: Scrubber): Transform {
+  if (scrub.longest === 0) return new PassThrough();
+  let tail = '';
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const text = scrub(tail + chunk.toString('latin1'));
+      const keep = Math.min(scrub.longest - 1, text.length);
+      tail = text.slice(text.length - keep);
+      done(null, Buffer.from(text.slice(0, text.length - keep), 'latin1'));
+    },
+    flush(done) {
+      done(null, Buffer.from(scrub(tail), 'latin1'));
+    },
+  });
 }

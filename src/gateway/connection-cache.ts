@@ -12,6 +12,7 @@ import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { parseCidrList } from '../platform/net/cidr.js';
 import type { TenantService } from '../platform/tenancy.js';
+import { createScrubber, type Scrubber } from './body.js';
 import { type CircuitSettings, DEFAULT_CIRCUIT } from './circuit.js';
 import { type RetryPolicy, retryPolicy } from './retry.js';
 import { createGuardedDispatcher } from './ssrf.js';
@@ -30,6 +31,8 @@ export interface ResolvedConnection {
   batchDelayMs: number;
   authConfig: Record<string, unknown> | null;
   credentials: Record<string, unknown>;
+  /** Masks the credentials wherever they would reach a caller or a record. */
+  scrub: Scrubber;
   dispatcher: Dispatcher;
 }
 
@@ -111,6 +114,7 @@ export function createConnectionCache(deps: {
       batchDelayMs: settings.batchDelay ?? 0,
       authConfig: view.authConfig,
       credentials,
+      scrub: createScrubber(credentials),
       dispatcher: dispatcherFor([
         ...config.dangerousAllowedNetworks,
         ...(tenant.settings.allowedNetworks ?? []),

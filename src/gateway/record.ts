@@ -1,7 +1,7 @@
 /** Turns one finished gateway call into its execution record and its platform event. */
 import type { EventBus } from '../platform/events.js';
 import { redactUrl } from '../platform/logging.js';
-import { bodyForRecord, createScrubber, scrubValue } from './body.js';
+import { bodyForRecord } from './body.js';
 import type { ResolvedConnection } from './connection-cache.js';
 import type { ExecutionLog, ExecutionType } from './execution-log.js';
 import { redactHeaders } from './headers.js';
@@ -32,7 +32,6 @@ export interface FinishedCall {
 }
 
 export function recordCall(log: ExecutionLog, events: EventBus, call: FinishedCall): void {
-  const scrub = createScrubber(call.connection.credentials);
   const succeeded = !call.error && call.response !== null && call.response.status < 400;
   log.record({
     id: call.executionId,
@@ -40,19 +39,22 @@ export function recordCall(log: ExecutionLog, events: EventBus, call: FinishedCa
     connectionId: call.connection.id,
     executionType: call.executionType,
     method: call.method,
-    url: scrub(redactUrl(call.url)),
-    requestHeaders: scrubValue(
-      redactHeaders({ ...call.connection.defaultHeaders, ...call.requestHeaders }, call.secretHeaders),
-      scrub,
+    url: redactUrl(call.url),
+    // Credential headers are listed, masked: a record shows what was sent, never what it held.
+    requestHeaders: redactHeaders(
+      {
+        ...call.connection.defaultHeaders,
+        ...call.requestHeaders,
+        ...Object.fromEntries(call.secretHeaders.map((name) => [name, ''])),
+      },
+      call.secretHeaders,
     ),
-    requestBody: scrubValue(bodyForRecord(call.requestBody, RECORD_BODY_BYTES), scrub),
+    requestBody: bodyForRecord(call.requestBody, RECORD_BODY_BYTES),
     responseStatus: call.response?.status ?? null,
-    responseHeaders: call.response ? scrubValue(redactHeaders(call.response.headers), scrub) : null,
-    responseBody: call.response
-      ? scrubValue(bodyForRecord(call.response.body, RECORD_BODY_BYTES), scrub)
-      : null,
+    responseHeaders: call.response ? redactHeaders(call.response.headers) : null,
+    responseBody: call.response ? bodyForRecord(call.response.body, RECORD_BODY_BYTES) : null,
     errorMessage: call.error
-      ? scrub(call.error.message)
+      ? call.error.message
       : call.response && call.response.status >= 400
         ? `upstream answered ${call.response.status}`
         : null,
@@ -65,6 +67,8 @@ export function recordCall(log: ExecutionLog, events: EventBus, call: FinishedCa
     status: call.error?.code === 'KRX_UPSTREAM_TIMEOUT' ? 'timeout' : succeeded ? 'success' : 'failed',
     triggeredBy: call.triggeredBy,
     startedAt: call.startedAt,
+    // The log masks the credentials once, on the serialised row, off the hot path.
+    scrub: call.connection.scrub.longest > 0 ? call.connection.scrub : undefined,
   });
   events.publish(succeeded ? 'api.call.success' : 'api.call.error', {
     tenantId: call.tenantId,

@@ -32,12 +32,20 @@ export const ERROR_CODES = {
   KRX_EXPRESSION_INVALID: { status: 400, class: 'user', title: 'The expression does not compile' },
   KRX_TRANSFORM_FAILED: { status: 422, class: 'user', title: 'A transformation step failed' },
   KRX_PAYLOAD_INVALID: { status: 422, class: 'user', title: 'The payload does not match its schema' },
-  KRX_FORMAT_INVALID: { status: 400, class: 'user', title: 'The content does not parse in its stated format' },
+  KRX_FORMAT_INVALID: {
+    status: 400,
+    class: 'user',
+    title: 'The content does not parse in its stated format',
+  },
   KRX_LIMIT_EXCEEDED: { status: 422, class: 'user', title: 'A processing limit was exceeded' },
   KRX_RATE_LIMITED: { status: 429, class: 'operational', title: 'The rate limit is exceeded' },
   KRX_UPSTREAM_TIMEOUT: { status: 504, class: 'operational', title: 'The upstream did not answer in time' },
   KRX_UPSTREAM_UNREACHABLE: { status: 502, class: 'operational', title: 'The upstream could not be reached' },
-  KRX_CIRCUIT_OPEN: { status: 503, class: 'operational', title: 'The connection is failing; calls are paused' },
+  KRX_CIRCUIT_OPEN: {
+    status: 503,
+    class: 'operational',
+    title: 'The connection is failing; calls are paused',
+  },
   KRX_TARGET_FORBIDDEN: { status: 403, class: 'user', title: 'The target address is not allowed' },
   KRX_UNAVAILABLE: { status: 503, class: 'operational', title: 'The service is not ready' },
   KRX_ACTION_NOT_FOUND: { status: 404, class: 'user', title: 'The connector has no such action' },
@@ -49,6 +57,7 @@ export const ERROR_CODES = {
     title: 'The upstream refused the connection credentials',
   },
   KRX_UPSTREAM_ERROR: { status: 502, class: 'operational', title: 'The upstream answered with an error' },
+  KRX_CLIENT_CLOSED_REQUEST: { status: 499, class: 'user', title: 'The client closed the request' },
   KRX_INTERNAL: { status: 500, class: 'unexpected', title: 'Internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -58,7 +58,12 @@ export function matchesEventPattern(pattern: string, type: string): boolean {
   return pattern.endsWith('.*') && type.startsWith(pattern.slice(0, -1));
 }
 
-export function createEventBus(options: { transport?: EventTransport; onHandlerError?: (error: unknown, event: PlatformEvent) => void } = {}): EventBus {
+export function createEventBus(
+  options: {
+    transport?: EventTransport;
+    onHandlerError?: (error: unknown, event: PlatformEvent) => void;
+  } = {},
+): EventBus {
   const subscriptions = new Set<{ pattern: string; handler: EventHandler }>();
 
   function deliver(event: PlatformEvent): void {

@@ -1,0 +1,180 @@
+/**
+ * Gateway throughput and latency as ratios to baselines measured in the same run, against one local
+ * 200-byte JSON upstream:
+ *   direct            autocannon → upstream
+ *   minimal proxy     autocannon → node:http + undici Pool → upstream (the Node ceiling here)
+ *   gateway           autocannon → kryonix /api/v1/proxy with API-key auth, a rate limit that does not
+ *                     trigger, execution records on and metrics recording → upstream
+ * The load generator and the upstream share core 0; the proxy under test gets core 1 (taskset), in
+ * interleaved rounds; medians are reported. Ends with one line of JSON.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const root = path.resolve(import.meta.dirname, '..');
+const children: ChildProcess[] = [];
+
+function launch(
+  core: number,
+  args: string[],
+  env: Record<string, string> = {},
+  ready = /listening (\d+)|Server listening at http:\/\/127\.0\.0\.1:(\d+)/,
+) {
+  const child = spawn('taskset', ['-c', String(core), process.execPath, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  return new Promise<{ port: number; output: () => string }>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = output.match(ready);
+      if (!match) return;
+      // Stop collecting: the server's own logs keep flowing and are not part of the measurement.
+      child.stdout!.off('data', onData).resume();
+      child.stderr!.off('data', onData).resume();
+      resolve({ port: Number(match[1] ?? match[2] ?? 0), output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${output}`)));
+  });
+}
+
+async function waitUntilUp(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+/** A port free right now, so the gateway can run with request logging at any level. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function load(url: string, headers: Record<string, string> = {}) {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers,
+    pipelining: 1,
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function main() {
+  const tsx = ['--import', 'tsx'];
+  const upstream = await launch(0, [...tsx, 'bench/support/json-upstream.ts']);
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const minimal = await launch(1, [...tsx, 'bench/support/minimal-proxy.ts', upstreamUrl]);
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-bench-'));
+  // BENCH_PROFILE=dir writes a V8 CPU profile of the gateway there, for finding what to make faster.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const gatewayPort = await freePort();
+  const gateway = await launch(
+    1,
+    [...profile, 'dist/cli.js', 'start'],
+    {
+      KRYONIX_DATA_DIR: dataDir,
+      API_GATEWAY_PORT: String(gatewayPort),
+      KRYONIX_HOST: '127.0.0.1',
+      // Per-request access logs are on by default (info); BENCH_LOG_LEVEL=warn measures without them.
+      API_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32',
+      // A limit far above what the run can reach: checked on every call, never triggered.
+      RATE_LIMIT_MAX_REQUESTS: '100000000',
+      RATE_LIMIT_WINDOW_MS: '60000',
+    },
+    /store it now\): krx_/,
+  );
+  // The bootstrap key is printed before the server listens.
+  const key = gateway.output().match(/krx_\S+/)![0];
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  await waitUntilUp(`${gatewayUrl}/health/ready`);
+  const created = await fetch(`${gatewayUrl}/api/integrations/connections`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      connectorId: 'rest',
+      name: 'bench',
+      config: { baseUrl: upstreamUrl },
+      authConfig: { type: 'bearer' },
+      credentials: { token: 'bench-token-123456' },
+    }),
+  });
+  const connection = (await created.json()) as { id: string };
+
+  const targets = {
+    direct: () => load(`${upstreamUrl}/item`),
+    minimalProxy: () => load(`http://127.0.0.1:${minimal.port}/proxy/item`),
+    gateway: () =>
+      load(`${gatewayUrl}/api/v1/proxy/${connection.id}/item`, { authorization: `Bearer ${key}` }),
+  };
+  await targets.gateway(); // warm-up: JIT, pools, caches
+  const runs: Record<string, Array<{ rps: number; p50: number; p99: number }>> = {
+    direct: [],
+    minimalProxy: [],
+    gateway: [],
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(targets)) runs[name].push(await run());
+  }
+  const figures = Object.fromEntries(
+    Object.entries(runs).map(([name, list]) => [
+      name,
+      {
+        rps: Math.round(median(list.map((r) => r.rps))),
+        p50: median(list.map((r) => r.p50)),
+        p99: median(list.map((r) => r.p99)),
+      },
+    ]),
+  );
+  const ratios = {
+    gatewayVsMinimalRps: Number((figures.gateway.rps / figures.minimalProxy.rps).toFixed(3)),
+    gatewayVsMinimalP99: Number((figures.gateway.p99 / figures.minimalProxy.p99).toFixed(3)),
+    gatewayVsDirectRps: Number((figures.gateway.rps / figures.direct.rps).toFixed(3)),
+  };
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'gateway', seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, ...figures, ratios })}\n`,
+  );
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) child.kill('SIGINT');
+  });
