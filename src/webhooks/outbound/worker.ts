@@ -32,8 +32,12 @@ export interface WorkerOptions {
   readonly pollIntervalMs?: number;
   /** How often expired leases are looked for. */
   readonly reapIntervalMs?: number;
-  /** Added to a delivery's timeout to make its lease. */
-  readonly leaseMarginMs?: number;
+  /**
+   * How long a claim lasts without being renewed. Rows this worker holds (in flight or waiting for a
+   * slot) are renewed every third of it, so it bounds how long a dead worker's rows wait, not how long
+   * a delivery may take.
+   */
+  readonly leaseMs?: number;
   /** How long a subscription may fail without a single success before it is disabled (default 5 days). */
   readonly disableAfterMs?: number;
   /** Records older than this are purged (API_METRICS_RETENTION_DAYS). */
@@ -178,7 +182,9 @@ export function createDeliveryWorker(options: WorkerOptions) {
   const concurrency = options.concurrency ?? 64;
   const perSubscription = options.perSubscriptionConcurrency ?? 16;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
-  const leaseMarginMs = options.leaseMarginMs ?? 30_000;
+  const leaseMs = options.leaseMs ?? 30_000;
+  /** Claimed rows this worker holds: renewed while held, released on stop if not started. */
+  const held = new Set<string>();
   const disableAfterSeconds = (options.disableAfterMs ?? 5 * 86_400_000) / 1000;
   const sendRequest = options.send ?? sendOverHttp;
 
@@ -241,9 +247,8 @@ export function createDeliveryWorker(options: WorkerOptions) {
     const saturated = [...new Set([...inflightBySubscription.keys(), ...backlog.keys()])].filter(
       (id) => (inflightBySubscription.get(id) ?? 0) + (backlog.get(id)?.length ?? 0) >= perSubscription,
     );
-    // The lease must outlast the slowest possible attempt; timeouts are per subscription, so take the longest.
-    const leaseSeconds = (Math.max(options.defaultTimeoutMs, 300_000) + leaseMarginMs) / 1000;
-    const claimed = await db.pool.query<ClaimedRow>(CLAIM_SQL, [limit, saturated, leaseSeconds]);
+    const claimed = await db.pool.query<ClaimedRow>(CLAIM_SQL, [limit, saturated, leaseMs / 1000]);
+    for (const row of claimed.rows) held.add(row.id);
     if (claimed.rows.length === 0) return { rows: [], subscriptions: new Map() };
     const ids = [...new Set(claimed.rows.map((row) => row.subscription_id))];
     const subscriptions = await db.pool.query<SubscriptionRow>(SUBSCRIPTIONS_SQL, [ids]);
@@ -251,6 +256,7 @@ export function createDeliveryWorker(options: WorkerOptions) {
   }
 
   function complete(completion: Completion): void {
+    held.delete(completion.id);
     buffer.push(completion);
     if (buffer.length >= 100) {
       void flush();
@@ -497,6 +503,33 @@ export function createDeliveryWorker(options: WorkerOptions) {
     if (running) setImmediate(() => void tick());
   }
 
+  /** Renews the leases of the rows this worker holds. */
+  async function renew(): Promise<void> {
+    if (held.size === 0) return;
+    try {
+      await db.pool.query(
+        `UPDATE webhook_deliveries SET lease_expires_at = now() + make_interval(secs => $2::double precision)
+         WHERE id = ANY($1::uuid[]) AND status = 'delivering'`,
+        [[...held], leaseMs / 1000],
+      );
+    } catch (error) {
+      options.log?.warn({ err: error }, 'renewing webhook delivery leases failed');
+    }
+  }
+
+  /** Hands claimed rows that were never started back to the queue, their attempt not counted. */
+  async function release(rows: ClaimedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await db.pool.query(
+      `UPDATE webhook_deliveries
+       SET status = 'pending', lease_expires_at = NULL, next_retry_at = now(),
+           attempt_number = greatest(attempt_number - 1, 1),
+           last_attempt_at = CASE WHEN attempt_number <= 1 THEN NULL ELSE last_attempt_at END
+       WHERE id = ANY($1::uuid[]) AND status = 'delivering'`,
+      [rows.map((row) => row.id)],
+    );
+  }
+
   async function reap(): Promise<void> {
     try {
       const reaped = await db.pool.query(REAP_SQL);
@@ -536,7 +569,13 @@ export function createDeliveryWorker(options: WorkerOptions) {
       running = true;
       timer = setInterval(() => void tick(), pollIntervalMs);
       cleanupTimer = setInterval(() => void cleanup(), 10 * 60_000);
-      reapTimer = setInterval(() => void reap(), options.reapIntervalMs ?? 5_000);
+      reapTimer = setInterval(
+        () => {
+          void renew();
+          void reap();
+        },
+        options.reapIntervalMs ?? Math.min(5_000, leaseMs / 3),
+      );
       timer.unref();
       cleanupTimer.unref();
       reapTimer.unref();
@@ -551,7 +590,15 @@ export function createDeliveryWorker(options: WorkerOptions) {
       if (timer) clearInterval(timer);
       if (cleanupTimer) clearInterval(cleanupTimer);
       if (reapTimer) clearInterval(reapTimer);
-      if (inflight > 0 || queued > 0) {
+      // Rows waiting for a slot go back to the queue at once rather than when their lease expires.
+      const waiting = [...backlog.values()].flat().map((entry) => entry.row);
+      backlog.clear();
+      queued = 0;
+      await release(waiting).catch((error) =>
+        options.log?.warn({ err: error }, 'releasing claimed deliveries failed'),
+      );
+      for (const row of waiting) held.delete(row.id);
+      if (inflight > 0) {
         await Promise.race([
           new Promise<void>((resolve) => idleWaiters.push(resolve)),
           new Promise((resolve) => setTimeout(resolve, waitMs).unref()),
