@@ -30,8 +30,10 @@ import { createJwtVerifier } from './platform/auth/jwt.js';
 import { createKeyService } from './platform/auth/key-service.js';
 import { loadKeyring, Sealer } from './platform/crypto.js';
 import { type Database, openDatabase } from './platform/db/client.js';
+import { createRedisEventTransport } from './platform/event-transport.js';
 import { createEventBus, type EventBus } from './platform/events.js';
 import { parseCidrList } from './platform/net/cidr.js';
+import { connectRedis } from './platform/redis.js';
 import { bootstrapDefaultTenant, createTenantService } from './platform/tenancy.js';
 import { buildServer } from './server.js';
 import { createWebhooks } from './webhooks/index.js';
@@ -60,7 +62,11 @@ export async function createPlatform(config: Config): Promise<Platform> {
     await upsertBuiltInConnectors(db);
     const bootstrap = await bootstrapDefaultTenant(db);
 
-    const events = createEventBus();
+    // With Redis, configuration changes reach every node's caches.
+    const transport = config.redisUrl
+      ? await createRedisEventTransport(await connectRedis(config.redisUrl, undefined, 'event bus'))
+      : undefined;
+    const events = createEventBus({ transport });
     const apiKeys = createApiKeyAuthenticator(db, events);
     const responseCache = await createResponseCache({ db, events, config });
     // Its warnings go to the server's logger once there is one.

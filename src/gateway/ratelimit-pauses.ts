@@ -7,7 +7,7 @@
  * a node starting later reads once at start. Pauses only ever extend: a shorter Retry-After does not
  * cut a longer pause short.
  */
-import type { RateLimitRedis } from './ratelimit-redis.js';
+import type { PlatformRedis } from '../platform/redis.js';
 
 export interface UpstreamPauses {
   /** Stop calls on the connection until `untilMs` (epoch ms). */
@@ -26,7 +26,7 @@ const MAX_PAUSE_MS = 86_400_000;
 
 export function createUpstreamPauses(
   options: {
-    redis?: RateLimitRedis;
+    redis?: PlatformRedis;
     now?: () => number;
     logger?: { warn(obj: object, msg: string): void };
   } = {},
@@ -41,7 +41,7 @@ export function createUpstreamPauses(
     if (untilMs > (until.get(connectionId) ?? 0)) until.set(connectionId, untilMs);
   }
 
-  async function join(redis: RateLimitRedis): Promise<void> {
+  async function join(redis: PlatformRedis): Promise<void> {
     await redis.subscribe(CHANNEL, (message) => {
       const [connectionId, ms] = message.split('|');
       const duration = Number(ms);

@@ -21,10 +21,10 @@ import type { Config } from '../config.js';
 import type { Database } from '../platform/db/client.js';
 import { rateLimits } from '../platform/db/schema.js';
 import type { EventBus } from '../platform/events.js';
+import { connectRedis, type PlatformRedis } from '../platform/redis.js';
 import { rateLimitHeaders } from './ratelimit-headers.js';
 import { createRejectionLog, type RejectionLog } from './ratelimit-log.js';
 import { createUpstreamPauses, type UpstreamPauses } from './ratelimit-pauses.js';
-import { connectRateLimitRedis, type RateLimitRedis } from './ratelimit-redis.js';
 import {
   type CompiledRule,
   compileRule,
@@ -101,10 +101,10 @@ export async function createRateLimiter(deps: RateLimiterDeps): Promise<GatewayR
   const options = deps.options ?? {};
   const refreshMs = options.ruleRefreshMs ?? 60_000;
   const fallback = createMemoryStore();
-  let redis: RateLimitRedis | undefined;
+  let redis: PlatformRedis | undefined;
   let store: CounterStore = fallback;
   if (config.redisUrl) {
-    redis = await connectRateLimitRedis(config.redisUrl, logger);
+    redis = await connectRedis(config.redisUrl, logger);
     store = createRedisStore(redis.command, options.redisKeyPrefix);
   }
   const pauses = createUpstreamPauses({ redis, logger });

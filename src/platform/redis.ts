@@ -1,13 +1,13 @@
 /**
- * The rate limiter's Redis connections: one for commands (the counter script, pause keys, publishes)
- * and one subscriber for the change and pause channels. Commands fail fast while Redis is away
+ * A node's Redis connections for one purpose: one for commands (scripts, keys, publishes) and one
+ * subscriber for broadcast channels. Commands fail fast while Redis is away
  * (no offline queue, short timeout) so the hot path falls back instead of hanging; the subscriber
  * reconnects and resubscribes by itself.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-export interface RateLimitRedis {
+export interface PlatformRedis {
   readonly command: Redis;
   /** Distinguishes this process' own broadcasts from other nodes'. */
   readonly nodeId: string;
@@ -17,10 +17,11 @@ export interface RateLimitRedis {
   close(): Promise<void>;
 }
 
-export async function connectRateLimitRedis(
+export async function connectRedis(
   url: string,
   logger?: { warn(obj: object, msg: string): void },
-): Promise<RateLimitRedis> {
+  purpose = 'rate limiter',
+): Promise<PlatformRedis> {
   const nodeId = randomUUID();
   const command = new Redis(url, {
     lazyConnect: true,
@@ -34,7 +35,7 @@ export async function connectRateLimitRedis(
     // Redis trouble repeats every reconnect attempt: one line a minute is enough.
     if (Date.now() - lastWarning < 60_000) return;
     lastWarning = Date.now();
-    logger?.warn({ err: error }, 'rate limiter: Redis unavailable');
+    logger?.warn({ err: error }, `${purpose}: Redis unavailable`);
   };
   command.on('error', warn);
   subscriber.on('error', warn);
