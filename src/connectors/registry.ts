@@ -9,12 +9,14 @@ import { KryonixError } from '../platform/errors.js';
 import { databaseConnector } from './generic/database.js';
 import { emailConnector } from './generic/email.js';
 import { restConnector } from './generic/rest.js';
+import { slackConnector } from './providers/slack/index.js';
 import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
 export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   restConnector,
   databaseConnector,
   emailConnector,
+  slackConnector,
 ];
 
 /**
