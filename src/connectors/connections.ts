@@ -8,6 +8,7 @@ import { and, desc, eq, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
+import { isUniqueViolation } from '../platform/db/pg-errors.js';
 import { connections, connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
@@ -96,11 +97,6 @@ function toView(row: ConnectionRow, connectorName: string): ConnectionView {
 
 function connectionNotFound(id: string): KryonixError {
   return new KryonixError('KRX_CONNECTION_NOT_FOUND', `connection ${id} not found`);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23505';
 }
 
 async function findConnector(tx: Tx, idOrName: string): Promise<ConnectorRow> {

@@ -2,6 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
+import { isUniqueViolation } from '../platform/db/pg-errors.js';
 import { connectionEndpoints, connections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 
@@ -39,11 +40,6 @@ async function requireConnection(tx: Tx, connectionId: string): Promise<void> {
 
 function endpointNotFound(id: string): KryonixError {
   return new KryonixError('KRX_NOT_FOUND', `endpoint ${id} not found`);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23505';
 }
 
 export function createEndpointService(db: Database) {

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
 import type { CompiledPolicy } from './cache-rules.js';
+import { HOP_BY_HOP } from './headers.js';
 
 export interface UpstreamResponse {
   status: number;
@@ -57,18 +58,6 @@ export type Decision = 'fresh' | 'revalidate' | 'refetch';
 /** A variant that may still be revalidated is kept this long at most. */
 const MAX_KEEP_MS = 30 * 24 * 3600 * 1000;
 export const MAX_VARIANTS = 8;
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /** Request headers that make the caller's own request conditional or partial: such calls bypass the cache. */
 const CALLER_CONDITIONALS = [

@@ -1,7 +1,7 @@
 /** Header rules of the gateway: what never crosses it, and what records never show. */
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus ones the gateway sets itself. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',

@@ -6,6 +6,7 @@ import { asc, count, eq, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from './audit.js';
 import { insertApiKey } from './auth/api-keys.js';
 import type { Database } from './db/client.js';
+import { isUniqueViolation } from './db/pg-errors.js';
 import { tenants } from './db/schema.js';
 import { KryonixError } from './errors.js';
 import type { EventBus } from './events.js';
@@ -35,11 +36,6 @@ function toView(row: typeof tenants.$inferSelect): TenantView {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23505';
 }
 
 export function createTenantService(db: Database, events: EventBus) {
