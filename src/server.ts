@@ -11,22 +11,24 @@ import { connectionRoutes } from './api/connections.routes.js';
 import { connectorRoutes } from './api/connectors.routes.js';
 import { gatewayRoutes } from './api/gateway.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
+import { prometheusRoutes } from './api/monitoring-prometheus.routes.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
 import { tenantRoutes } from './api/tenants.routes.js';
-import { inboundWebhookRoutes } from './api/webhooks-inbound.routes.js';
 import { webhookRoutes } from './api/webhooks.routes.js';
+import { inboundWebhookRoutes } from './api/webhooks-inbound.routes.js';
 import type { Config } from './config.js';
-import type { GatewayService } from './gateway/execute.js';
-import type { GatewayProxy } from './gateway/proxy.js';
 import type { Catalog } from './connectors/catalog.js';
 import type { ConnectionService } from './connectors/connections.js';
 import type { EndpointService } from './connectors/endpoints.js';
 import type { ActionRunner } from './connectors/runner.js';
 import type { ResponseCache } from './gateway/cache.js';
 import type { CachePolicyService } from './gateway/cache-policies.js';
+import type { GatewayService } from './gateway/execute.js';
+import type { GatewayProxy } from './gateway/proxy.js';
 import type { GatewayRateLimiter } from './gateway/ratelimit.js';
 import type { RateLimitAdmin } from './gateway/ratelimit-admin.js';
+import type { Monitoring } from './monitoring/index.js';
 import type { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import type { JwtVerifier } from './platform/auth/jwt.js';
 import type { KeyService } from './platform/auth/key-service.js';
@@ -54,6 +56,7 @@ export interface AppServices {
   responseCache: ResponseCache;
   cachePolicies: CachePolicyService;
   webhooks: Webhooks;
+  monitoring: Monitoring;
   gateway: GatewayService;
   proxy: GatewayProxy;
   readiness: ReadinessCheck[];
@@ -110,6 +113,10 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
     app.swagger(),
   );
   await app.register(healthRoutes, { checks: services.readiness });
+  await app.register(prometheusRoutes, {
+    registry: services.monitoring.registry,
+    token: config.metricsToken,
+  });
   await app.register(
     async (api) => {
       await api.register(connectorRoutes, services);
@@ -126,7 +133,10 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   );
   // Inbound webhooks: public, raw bodies, in a scope of their own.
   if (config.roles.includes('webhooks')) {
-    await app.register(inboundWebhookRoutes, { webhooks: services.webhooks, bodyLimit: config.maxPayloadBytes });
+    await app.register(inboundWebhookRoutes, {
+      webhooks: services.webhooks,
+      bodyLimit: config.maxPayloadBytes,
+    });
   }
   // The runtime API: calls made through connections.
   await app.register(

@@ -25,6 +25,7 @@ import { createRateLimiter, type GatewayRateLimiter } from './gateway/ratelimit.
 import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
 import { createGuardedDispatcher } from './gateway/ssrf.js';
 import { createUpstreamCaller } from './gateway/upstream.js';
+import { createMonitoring, type Monitoring } from './monitoring/index.js';
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { createJwtVerifier } from './platform/auth/jwt.js';
 import { createKeyService } from './platform/auth/key-service.js';
@@ -48,6 +49,8 @@ export interface Platform {
   rateLimiter: GatewayRateLimiter;
   /** Buffered execution records (flush() in tests to read them back). */
   executionLog: ExecutionLog;
+  /** Metrics, logs API, stream, aggregates, alerts and the scheduled jobs. */
+  monitoring: Monitoring;
   /** The admin key made by the first start on an empty database, to print once. */
   bootstrapKey: string | null;
   close(): Promise<void>;
@@ -99,6 +102,13 @@ export async function createPlatform(config: Config): Promise<Platform> {
       resolveTarget: createTargetResolver(parseCidrList(config.dangerousAllowedNetworks)),
     });
     const circuits = createCircuitRegistry(events);
+    const monitoring = createMonitoring({
+      config,
+      db,
+      events,
+      executionLogStats: () => executionLog.stats(),
+      circuitState: (connectionId) => circuits.state(connectionId),
+    });
     const tenants = createTenantService(db, events);
     const connectionCache = createConnectionCache({ config, connections, tenants, events });
     const gateway = createGatewayService({
@@ -137,6 +147,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       responseCache,
       cachePolicies: createCachePolicyService(db, config, responseCache),
       webhooks,
+      monitoring,
       gateway,
       proxy,
       readiness: [{ name: 'database', check: () => db.isReady() }],
@@ -151,10 +162,12 @@ export async function createPlatform(config: Config): Promise<Platform> {
       rateLimiter: limiter,
       responseCache,
       executionLog,
+      monitoring,
       bootstrapKey: bootstrap?.adminKey ?? null,
       async close() {
         await app.close(); // stops accepting and drains in-flight requests
         await webhooks.close(); // stops the delivery worker, records deliveries in flight
+        await monitoring.close(); // stops the scheduler, waits for a running job, ends live streams
         await responseCache.close();
         await limiter.close(); // flushes its rate_limit_logs: before the database closes
         circuits.close();
