@@ -37,6 +37,7 @@ export interface Config {
     readonly timeoutMs: number;
     readonly maxRetries: number;
     readonly retryDelayMs: number;
+    readonly queueConcurrency: number;
   };
   readonly healthCheck: {
     readonly enabled: boolean;
@@ -182,6 +183,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     name: 'WEBHOOK_RETRY_DELAY',
     default: '10000',
     description: 'Base delay in ms between delivery attempts.',
+  },
+  {
+    name: 'INTEGRATION_QUEUE_CONCURRENCY',
+    default: '64',
+    description: 'Outbound webhook deliveries in flight per node (worker role); one subscription gets at most 16 of them.',
   },
   {
     name: 'HEALTH_CHECK_ENABLED',
@@ -355,6 +361,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       timeoutMs: integer(env, 'WEBHOOK_TIMEOUT', 1),
       maxRetries: integer(env, 'WEBHOOK_MAX_RETRIES', 0, 100),
       retryDelayMs: integer(env, 'WEBHOOK_RETRY_DELAY', 0),
+      queueConcurrency: integer(env, 'INTEGRATION_QUEUE_CONCURRENCY', 1, 10_000),
     },
     healthCheck: {
       enabled: bool(env, 'HEALTH_CHECK_ENABLED'),

@@ -62,6 +62,8 @@ export function createWebhooks(deps: {
         platformAllowedNetworks,
         retryDefaults,
         defaultTimeoutMs: config.webhook.timeoutMs,
+        concurrency: config.webhook.queueConcurrency,
+        perSubscriptionConcurrency: Math.min(16, config.webhook.queueConcurrency),
         retentionDays: config.metricsRetentionDays,
         log,
         ...deps.worker,
