@@ -9,6 +9,7 @@ import { KryonixError } from '../platform/errors.js';
 import { databaseConnector } from './generic/database.js';
 import { emailConnector } from './generic/email.js';
 import { restConnector } from './generic/rest.js';
+import { soapConnector } from './generic/soap.js';
 import { slackConnector } from './providers/slack/index.js';
 import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
@@ -16,6 +17,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   restConnector,
   databaseConnector,
   emailConnector,
+  soapConnector,
   slackConnector,
 ];
 
