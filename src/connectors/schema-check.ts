@@ -1,14 +1,12 @@
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+/**
+ * Checks connector input (connection config, auth, action input) against its JSON Schema with the
+ * transform module's validator (compiled once and cached), answering issues under `prefix`.
+ */
+import { type Issue, validateAgainstSchema } from '../transform/index.js';
 
-const ajv = new Ajv2020.default({ allErrors: true, strict: false });
-addFormats.default(ajv);
-
-export function checkAgainstSchema(schema: object, value: unknown, prefix: string) {
-  const validate = ajv.compile(schema);
-  if (validate(value)) return [];
-  return (validate.errors ?? []).map((e) => ({
-    path: `${prefix}${e.instancePath}`,
-    message: e.message ?? 'invalid',
+export function checkAgainstSchema(schema: object, value: unknown, prefix: string): Issue[] {
+  return validateAgainstSchema(schema, value).errors.map((issue) => ({
+    ...issue,
+    path: `${prefix}${issue.path}`,
   }));
 }
