@@ -9,11 +9,13 @@ import { auditRoutes } from './api/audit.routes.js';
 import { cacheRoutes } from './api/cache.routes.js';
 import { connectionRoutes } from './api/connections.routes.js';
 import { connectorRoutes } from './api/connectors.routes.js';
+import { executionRoutes } from './api/executions.routes.js';
 import { gatewayRoutes } from './api/gateway.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
 import { prometheusRoutes } from './api/monitoring-prometheus.routes.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
+import { streamRoutes } from './api/stream.routes.js';
 import { tenantRoutes } from './api/tenants.routes.js';
 import { webhookRoutes } from './api/webhooks.routes.js';
 import { inboundWebhookRoutes } from './api/webhooks-inbound.routes.js';
@@ -128,6 +130,8 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(webhookRoutes, services);
       await api.register(cacheRoutes, services);
       await api.register(rateLimitRoutes, services);
+      await api.register(executionRoutes, services);
+      await api.register(streamRoutes, services);
     },
     { prefix: '/api/integrations' },
   );

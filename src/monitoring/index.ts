@@ -7,8 +7,10 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { Database } from '../platform/db/client.js';
 import type { EventBus } from '../platform/events.js';
+import { createExecutionLogReader, type ExecutionLogReader } from './executions.js';
 import { createMetricsRegistry, type ExecutionLogStats } from './metrics.js';
 import { createRecorder, type Recorder } from './recorder.js';
+import { createStreamHub, type StreamHub } from './stream.js';
 
 export interface MonitoringDeps {
   config: Config;
@@ -21,6 +23,8 @@ export interface MonitoringDeps {
 export interface Monitoring {
   readonly registry: Registry;
   readonly recorder: Recorder;
+  readonly executions: ExecutionLogReader;
+  readonly stream: StreamHub;
   close(): Promise<void>;
 }
 
@@ -32,10 +36,14 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     executionLogStats: deps.executionLogStats,
     circuitState: deps.circuitState,
   });
+  const stream = createStreamHub(deps.events);
   return {
     registry,
     recorder,
+    executions: createExecutionLogReader(deps.db),
+    stream,
     async close() {
+      stream.close();
       recorder.close();
     },
   };
