@@ -9,6 +9,7 @@ import { auditRoutes } from './api/audit.routes.js';
 import { cacheRoutes } from './api/cache.routes.js';
 import { connectionRoutes } from './api/connections.routes.js';
 import { connectorRoutes } from './api/connectors.routes.js';
+import { dashboardRoutes } from './api/dashboard.routes.js';
 import { executionRoutes } from './api/executions.routes.js';
 import { gatewayRoutes } from './api/gateway.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
@@ -150,5 +151,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
     },
     { prefix: '/api/v1' },
   );
+  // The dashboard SPA at `/` (public pages; its API calls carry the user's key). Last: a catch-all.
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -1,0 +1,284 @@
+/** Small building blocks every page uses: cards, badges, states, drawer, JSON and time display. */
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { ApiError } from '../api';
+
+export function PageHeader({
+  title,
+  actions,
+  children,
+}: {
+  title: string;
+  actions?: ReactNode;
+  children?: ReactNode;
+}) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {children ? <p className="muted">{children}</p> : null}
+      </div>
+      {actions ? <div className="actions">{actions}</div> : null}
+    </header>
+  );
+}
+
+export function Card({
+  title,
+  actions,
+  children,
+  className,
+}: {
+  title?: string;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
+  const id = useId();
+  return (
+    <section className={`card ${className ?? ''}`} aria-labelledby={title ? id : undefined}>
+      {title ? (
+        <div className="card-head">
+          <h2 id={id}>{title}</h2>
+          {actions}
+        </div>
+      ) : null}
+      {children}
+    </section>
+  );
+}
+
+export function Kpi({
+  label,
+  value,
+  hint,
+  tone,
+}: {
+  label: string;
+  value: ReactNode;
+  hint?: string;
+  tone?: 'good' | 'bad' | 'warn';
+}) {
+  return (
+    <div className={`kpi ${tone ?? ''}`} data-kpi={label}>
+      <div className="kpi-label">{label}</div>
+      <div className="kpi-value">{value}</div>
+      {hint ? <div className="kpi-hint">{hint}</div> : null}
+    </div>
+  );
+}
+
+const TONES: Record<string, string> = {
+  active: 'good',
+  healthy: 'good',
+  success: 'good',
+  delivered: 'good',
+  resolved: 'good',
+  ok: 'good',
+  true: 'good',
+  degraded: 'warn',
+  pending: 'warn',
+  retrying: 'warn',
+  testing: 'warn',
+  acknowledged: 'warn',
+  warning: 'warn',
+  firing: 'bad',
+  triggered: 'bad',
+  error: 'bad',
+  failed: 'bad',
+  unhealthy: 'bad',
+  dead: 'bad',
+  critical: 'bad',
+  timeout: 'bad',
+  false: 'bad',
+};
+
+export function Badge({ value, label }: { value: string | boolean | null | undefined; label?: string }) {
+  const text = value === null || value === undefined ? 'unknown' : String(value);
+  return <span className={`badge ${TONES[text.toLowerCase()] ?? 'neutral'}`}>{label ?? text}</span>;
+}
+
+export function ErrorBox({ error, onRetry }: { error: Error | undefined; onRetry?: () => void }) {
+  if (!error) return null;
+  const issues = error instanceof ApiError ? error.issues : [];
+  return (
+    <div className="error-box" role="alert">
+      <strong>{error instanceof ApiError && error.code ? `${error.code}: ` : ''}</strong>
+      {error.message}
+      {issues.length > 0 ? (
+        <ul>
+          {issues.map((issue) => (
+            <li key={issue.path + issue.message}>
+              <code>{issue.path}</code> {issue.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {onRetry ? (
+        <button type="button" className="link" onClick={onRetry}>
+          Try again
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+/** Loading / error / empty around a list, so every page shows the three the same way. */
+export function States<T>({
+  loading,
+  error,
+  data,
+  empty,
+  reload,
+  children,
+}: {
+  loading: boolean;
+  error: Error | undefined;
+  data: T[] | undefined;
+  empty: ReactNode;
+  reload?: () => void;
+  children: (items: T[]) => ReactNode;
+}) {
+  if (error && !data) return <ErrorBox error={error} onRetry={reload} />;
+  if (!data) return loading ? <Loading /> : null;
+  if (data.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <>
+      {error ? <ErrorBox error={error} onRetry={reload} /> : null}
+      {children(data)}
+    </>
+  );
+}
+
+export function Drawer({
+  title,
+  onClose,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    ref.current?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      previous?.focus?.();
+    };
+  }, [onClose]);
+  return (
+    <div className="drawer-backdrop">
+      <button type="button" className="drawer-scrim" aria-label="Close" tabIndex={-1} onClick={onClose} />
+      <div className="drawer" role="dialog" aria-modal="true" aria-labelledby={id} tabIndex={-1} ref={ref}>
+        <div className="drawer-head">
+          <h2 id={id}>{title}</h2>
+          <button type="button" className="icon" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </div>
+        <div className="drawer-body">{children}</div>
+      </div>
+    </div>
+  );
+}
+
+export function Json({ value, label }: { value: unknown; label?: string }) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+  return (
+    <pre className="json" data-label={label}>
+      {text === undefined ? '—' : text}
+    </pre>
+  );
+}
+
+export function Time({ value }: { value: string | number | null | undefined }) {
+  if (value === null || value === undefined || value === '') return <span className="muted">—</span>;
+  const date = new Date(value);
+  return (
+    <time dateTime={date.toISOString()} title={date.toLocaleString()}>
+      {relative(date)}
+    </time>
+  );
+}
+
+export function relative(date: Date): string {
+  const seconds = Math.round((Date.now() - date.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  const suffix = seconds >= 0 ? 'ago' : 'from now';
+  if (abs < 5) return 'just now';
+  if (abs < 60) return `${abs}s ${suffix}`;
+  if (abs < 3600) return `${Math.round(abs / 60)}m ${suffix}`;
+  if (abs < 86_400) return `${Math.round(abs / 3600)}h ${suffix}`;
+  return date.toLocaleDateString();
+}
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="small"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => {
+          setCopied(true);
+          setTimeout(() => setCopied(false), 1500);
+        });
+      }}
+    >
+      {copied ? 'Copied' : label}
+    </button>
+  );
+}
+
+export function Field({
+  label,
+  hint,
+  children,
+  htmlFor,
+}: {
+  label: string;
+  hint?: string;
+  children: ReactNode;
+  htmlFor?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={htmlFor}>{label}</label>
+      {children}
+      {hint ? <div className="hint">{hint}</div> : null}
+    </div>
+  );
+}
+
+export function formatNumber(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  return value.toLocaleString(undefined, { maximumFractionDigits: digits });
+}
+
+export function formatMs(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+}
+
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '—';
+  return `${(value * 100).toFixed(value >= 0.999 || value === 0 ? 0 : 1)}%`;
+}

@@ -1,0 +1,331 @@
+import { type FormEvent, useMemo, useState } from 'react';
+import { ADMIN, api, type Page } from '../api';
+import { SchemaForm } from '../components/SchemaForm';
+import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
+import { Badge, Card, Drawer, ErrorBox, Field, Loading, PageHeader, States, Time } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
+import { Link, navigate } from '../router';
+import type { Connection, Connector, TestResult } from '../types';
+
+const STATUSES = ['active', 'inactive', 'error', 'testing'];
+const ENVIRONMENTS = ['development', 'staging', 'production'];
+
+export function ConnectionsPage() {
+  const [status, setStatus] = useState('');
+  const [connectorId, setConnectorId] = useState('');
+  const [search, setSearch] = useState('');
+  const [creating, setCreating] = useState(false);
+  const connectors = useLoad(
+    (signal) => api.get<{ items: Connector[] }>(`${ADMIN}/connectors`, undefined, signal),
+    [],
+  );
+  const list = useLoad(
+    (signal) =>
+      api.get<Page<Connection>>(`${ADMIN}/connections`, { status, connectorId, search, limit: 200 }, signal),
+    [status, connectorId, search],
+  );
+  const connectorName = (id: string) =>
+    connectors.data?.items.find((item) => item.id === id)?.displayName ?? id;
+
+  return (
+    <>
+      <PageHeader
+        title="Connections"
+        actions={
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New connection
+          </button>
+        }
+      >
+        Configured links to third-party APIs, databases and services. Credentials are encrypted at rest and
+        never shown again.
+      </PageHeader>
+      <Card>
+        <div className="filters">
+          <Field label="Search" htmlFor="conn-search">
+            <input
+              id="conn-search"
+              type="search"
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+              placeholder="Name contains…"
+            />
+          </Field>
+          <Field label="Status" htmlFor="conn-status">
+            <select id="conn-status" value={status} onChange={(event) => setStatus(event.target.value)}>
+              <option value="">Any</option>
+              {STATUSES.map((item) => (
+                <option key={item}>{item}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Connector" htmlFor="conn-connector">
+            <select
+              id="conn-connector"
+              value={connectorId}
+              onChange={(event) => setConnectorId(event.target.value)}
+            >
+              <option value="">Any</option>
+              {connectors.data?.items.map((item) => (
+                <option key={item.id} value={item.id}>
+                  {item.displayName}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <States
+          loading={list.loading}
+          error={list.error}
+          data={list.data?.items}
+          reload={list.reload}
+          empty={
+            <>
+              No connections{status || connectorId || search ? ' match these filters' : ' yet'}.{' '}
+              <button type="button" className="link" onClick={() => setCreating(true)}>
+                Create one
+              </button>{' '}
+              from the connector library.
+            </>
+          }
+        >
+          {(items) => (
+            <div className="table-wrap">
+              <table>
+                <caption className="sr-only">Connections</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Connector</th>
+                    <th scope="col">Environment</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Health</th>
+                    <th scope="col">Last tested</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((connection) => (
+                    <ConnectionRow
+                      key={connection.id}
+                      connection={connection}
+                      connectorName={connectorName(connection.connectorId)}
+                      onChanged={list.reload}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </States>
+      </Card>
+      {creating ? (
+        <CreateConnection
+          connectors={connectors.data?.items}
+          onClose={() => setCreating(false)}
+          onCreated={(connection) => {
+            setCreating(false);
+            list.reload();
+            navigate(`/connections/${connection.id}`);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function ConnectionRow({
+  connection,
+  connectorName,
+  onChanged,
+}: {
+  connection: Connection;
+  connectorName: string;
+  onChanged: () => void;
+}) {
+  const [result, setResult] = useState<TestResult>();
+  const test = useAction(async () => {
+    setResult(await api.post<TestResult>(`${ADMIN}/connections/${connection.id}/test`));
+    onChanged();
+  });
+  return (
+    <tr>
+      <td>
+        <Link href={`/connections/${connection.id}`}>{connection.name}</Link>
+      </td>
+      <td>{connectorName}</td>
+      <td>{connection.environment}</td>
+      <td>
+        <Badge value={connection.status} />
+      </td>
+      <td>
+        <Badge value={connection.healthStatus} />
+      </td>
+      <td>
+        <Time value={connection.lastTested} />
+      </td>
+      <td className="row-actions">
+        <button
+          type="button"
+          className="small"
+          onClick={() => void test.run()}
+          disabled={test.busy}
+          aria-label={`Test ${connection.name}`}
+        >
+          {test.busy ? 'Testing…' : 'Test'}
+        </button>
+        {result ? (
+          <span className={`inline-result ${result.ok ? 'good' : 'bad'}`} role="status">
+            {result.ok ? '✓' : '✗'} {result.message}
+          </span>
+        ) : null}
+        {test.error ? (
+          <span className="inline-result bad" role="alert">
+            {test.error.message}
+          </span>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+export function CreateConnection({
+  connectors,
+  onClose,
+  onCreated,
+}: {
+  connectors: Connector[] | undefined;
+  onClose: () => void;
+  onCreated: (connection: Connection) => void;
+}) {
+  const [connectorId, setConnectorId] = useState('');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [environment, setEnvironment] = useState('production');
+  const [config, setConfig] = useState<Value>({});
+  const [auth, setAuth] = useState<Value>({});
+  const connector = useMemo(
+    () => connectors?.find((item) => item.id === connectorId),
+    [connectors, connectorId],
+  );
+
+  const create = useAction(async () => {
+    if (!connector) return;
+    const { settings, secrets } = connector.authSchema
+      ? splitSecrets(connector.authSchema, auth)
+      : { settings: {}, secrets: {} };
+    const authConfig = compact(settings) as Value | undefined;
+    const credentials = compact(secrets) as Value | undefined;
+    const created = await api.post<Connection>(`${ADMIN}/connections`, {
+      connectorId: connector.id,
+      name: name.trim(),
+      description: description.trim() || undefined,
+      environment,
+      config: (compact(config) as Value | undefined) ?? {},
+      ...(authConfig ? { authConfig } : {}),
+      ...(credentials ? { credentials } : {}),
+    });
+    onCreated(created);
+  });
+
+  const invalid = hasInvalidJson(config) || hasInvalidJson(auth);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!invalid) void create.run();
+  };
+
+  return (
+    <Drawer title="New connection" onClose={onClose}>
+      {!connectors ? (
+        <Loading />
+      ) : (
+        <form onSubmit={submit} className="stack" aria-label="New connection">
+          <Field label="Connector" htmlFor="new-connector">
+            <select
+              id="new-connector"
+              required
+              value={connectorId}
+              onChange={(event) => {
+                setConnectorId(event.target.value);
+                setConfig({});
+                setAuth({});
+              }}
+            >
+              <option value="">Choose a connector…</option>
+              {connectors.map((item) => (
+                <option key={item.id} value={item.id}>
+                  {item.displayName} ({item.category})
+                </option>
+              ))}
+            </select>
+          </Field>
+          {connector ? (
+            <>
+              {connector.description ? <p className="muted">{connector.description}</p> : null}
+              <Field label="Name" htmlFor="new-name">
+                <input
+                  id="new-name"
+                  required
+                  maxLength={255}
+                  value={name}
+                  onChange={(event) => setName(event.target.value)}
+                />
+              </Field>
+              <Field label="Description" htmlFor="new-description">
+                <input
+                  id="new-description"
+                  value={description}
+                  onChange={(event) => setDescription(event.target.value)}
+                />
+              </Field>
+              <Field label="Environment" htmlFor="new-environment">
+                <select
+                  id="new-environment"
+                  value={environment}
+                  onChange={(event) => setEnvironment(event.target.value)}
+                >
+                  {ENVIRONMENTS.map((item) => (
+                    <option key={item}>{item}</option>
+                  ))}
+                </select>
+              </Field>
+              <fieldset>
+                <legend>Configuration</legend>
+                <SchemaForm
+                  key={`config-${connector.id}`}
+                  schema={connector.configSchema}
+                  value={config}
+                  onChange={setConfig}
+                  idPrefix="config"
+                />
+              </fieldset>
+              {connector.authSchema ? (
+                <fieldset>
+                  <legend>Authentication</legend>
+                  <SchemaForm
+                    key={`auth-${connector.id}`}
+                    schema={connector.authSchema}
+                    value={auth}
+                    onChange={setAuth}
+                    idPrefix="auth"
+                  />
+                </fieldset>
+              ) : null}
+              <ErrorBox error={create.error} />
+              <div className="form-actions">
+                <button type="button" onClick={onClose}>
+                  Cancel
+                </button>
+                <button type="submit" className="primary" disabled={create.busy || invalid}>
+                  {create.busy ? 'Creating…' : 'Create connection'}
+                </button>
+              </div>
+            </>
+          ) : null}
+        </form>
+      )}
+    </Drawer>
+  );
+}
