@@ -8,6 +8,7 @@ import { connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import { databaseConnector } from './generic/database.js';
 import { emailConnector } from './generic/email.js';
+import { grpcConnector } from './generic/grpc.js';
 import { restConnector } from './generic/rest.js';
 import { soapConnector } from './generic/soap.js';
 import { slackConnector } from './providers/slack/index.js';
@@ -18,6 +19,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   databaseConnector,
   emailConnector,
   soapConnector,
+  grpcConnector,
   slackConnector,
 ];
 
