@@ -13,6 +13,7 @@ import { dashboardRoutes } from './api/dashboard.routes.js';
 import { executionRoutes } from './api/executions.routes.js';
 import { gatewayRoutes } from './api/gateway.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
+import { monitoringRoutes } from './api/monitoring.routes.js';
 import { prometheusRoutes } from './api/monitoring-prometheus.routes.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
@@ -133,6 +134,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(rateLimitRoutes, services);
       await api.register(executionRoutes, services);
       await api.register(streamRoutes, services);
+      await api.register(monitoringRoutes, services);
     },
     { prefix: '/api/integrations' },
   );

@@ -108,6 +108,8 @@ export async function createPlatform(config: Config): Promise<Platform> {
       events,
       executionLogStats: () => executionLog.stats(),
       circuitState: (connectionId) => circuits.state(connectionId),
+      testConnection: (context, tenantId, connectionId) => actions.test(context, tenantId, connectionId),
+      log: { warn: (obj, msg) => log?.warn(obj, msg), error: (obj, msg) => log?.error(obj, msg) },
     });
     const tenants = createTenantService(db, events);
     const connectionCache = createConnectionCache({ config, connections, tenants, events });
