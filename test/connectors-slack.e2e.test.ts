@@ -111,7 +111,10 @@ describeStores('connectors: Slack', (store) => {
   });
 
   it('follows next_cursor until the channels run out or the limit is reached', async () => {
-    const all = await run(botId, 'listChannels', { types: 'public_channel,private_channel', pageSize: 3 });
+    const all = await run(botId, 'listChannels', {
+      types: ['public_channel', 'private_channel'],
+      pageSize: 3,
+    });
     expect(all.status, JSON.stringify(all.body)).toBe(200);
     expect(all.body.data.channels.map((c: { id: string }) => c.id)).toEqual(slack.channels.map((c) => c.id));
     expect(all.body.data).toMatchObject({ pages: 3, nextCursor: '' });

@@ -11,6 +11,7 @@ import { emailConnector } from './generic/email.js';
 import { grpcConnector } from './generic/grpc.js';
 import { restConnector } from './generic/rest.js';
 import { soapConnector } from './generic/soap.js';
+import { salesforceConnector } from './providers/salesforce/index.js';
 import { slackConnector } from './providers/slack/index.js';
 import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
@@ -21,6 +22,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   soapConnector,
   grpcConnector,
   slackConnector,
+  salesforceConnector,
 ];
 
 /**

@@ -2,7 +2,7 @@ import { defineAction } from '../../sdk.js';
 import { type SlackAnswer, slackCall } from './api.js';
 
 interface Input {
-  types?: string;
+  types?: string[];
   excludeArchived?: boolean;
   limit?: number;
   pageSize?: number;
@@ -21,10 +21,12 @@ export const listChannels = defineAction<Input>({
     type: 'object',
     properties: {
       types: {
-        type: 'string',
-        pattern: '^(public_channel|private_channel|mpim|im)(,(public_channel|private_channel|mpim|im))*$',
-        default: 'public_channel',
-        description: 'Comma-separated: public_channel, private_channel, mpim, im',
+        type: 'array',
+        items: { enum: ['public_channel', 'private_channel', 'mpim', 'im'] },
+        minItems: 1,
+        uniqueItems: true,
+        default: ['public_channel'],
+        description: 'Kinds of conversation: public_channel, private_channel, mpim, im',
       },
       excludeArchived: { type: 'boolean', default: false, description: 'Leave archived channels out' },
       limit: {
@@ -63,7 +65,7 @@ export const listChannels = defineAction<Input>({
     let pages = 0;
     do {
       const answer = await slackCall<SlackAnswer & { channels: unknown[] }>(context, 'conversations.list', {
-        types: input.types ?? 'public_channel',
+        types: (input.types ?? ['public_channel']).join(','),
         exclude_archived: input.excludeArchived ?? false,
         limit: Math.min(input.pageSize ?? 200, MAX_PAGE, limit - channels.length),
         cursor: cursor || undefined,
