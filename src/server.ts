@@ -19,6 +19,7 @@ import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
 import { streamRoutes } from './api/stream.routes.js';
 import { tenantRoutes } from './api/tenants.routes.js';
+import { transformRoutes } from './api/transform.routes.js';
 import { webhookRoutes } from './api/webhooks.routes.js';
 import { inboundWebhookRoutes } from './api/webhooks-inbound.routes.js';
 import type { Config } from './config.js';
@@ -132,6 +133,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(webhookRoutes, services);
       await api.register(cacheRoutes, services);
       await api.register(rateLimitRoutes, services);
+      await api.register(transformRoutes);
       await api.register(executionRoutes, services);
       await api.register(streamRoutes, services);
       await api.register(monitoringRoutes, services);

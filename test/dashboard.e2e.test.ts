@@ -80,7 +80,7 @@ describeBrowser(
       page.setDefaultTimeout(15_000);
       page.on('pageerror', (error) => pageErrors.push(error.message));
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    }, 120_000);
+    }, 180_000);
 
     afterAll(async () => {
       await context?.close();
@@ -174,6 +174,108 @@ describeBrowser(
       expect(upstreamAuth).toContain('Bearer tok_browser_secret');
       await shot('connection-detail');
     }, 90_000);
+
+    it('shows the call in the execution log, with its redacted detail', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Executions' }).click();
+      await page.getByRole('heading', { name: 'Executions', level: 1 }).waitFor();
+      // Execution records are written in batches: refresh until the call is there.
+      const row = page.getByRole('row', { name: /\/hello/ });
+      await expect
+        .poll(
+          async () => {
+            if ((await row.count()) > 0) return true;
+            await page.getByRole('button', { name: 'Refresh' }).click();
+            return false;
+          },
+          { timeout: 15_000, interval: 500 },
+        )
+        .toBe(true);
+      expect(await row.first().textContent()).toContain('upstream-e2e');
+      await row
+        .first()
+        .getByRole('button', { name: /Open execution/ })
+        .click();
+      const drawer = page.getByRole('dialog', { name: 'Execution' });
+      await drawer.getByTestId('execution-detail').waitFor();
+      const text = await drawer.textContent();
+      expect(text).toContain('hello from upstream');
+      expect(text).not.toContain('tok_browser_secret');
+      await shot('execution-detail');
+      await page.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'detached' });
+    }, 60_000);
+
+    it('streams executions live', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Live' }).click();
+      await page.getByRole('heading', { name: 'Live', level: 1 }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Live$/ })
+        .waitFor();
+      const connections = await fetch(`${t.baseUrl}/api/integrations/connections?search=upstream-e2e`, {
+        headers: { authorization: `Bearer ${t.adminKey}` },
+      });
+      const [connection] = ((await connections.json()) as { items: { id: string }[] }).items;
+      const call = await fetch(`${t.baseUrl}/api/v1/connections/${connection.id}/execute`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ method: 'GET', endpoint: '/live-call' }),
+      });
+      expect(call.status).toBe(200);
+      const event = page.locator('[data-event="execution"]').first();
+      await event.waitFor();
+      expect(await event.textContent()).toContain('HTTP 200');
+      await shot('live');
+    }, 60_000);
+
+    it('counts the calls on the overview and updates it without a reload', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+      await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Live$/ })
+        .waitFor();
+      const calls = page.locator('[data-kpi="Calls"] .kpi-value');
+      const count = async () => Number((await calls.textContent())?.replace(/[^0-9]/g, '') || '0');
+      await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+      const before = await count();
+      await expect
+        .poll(() => page.locator('[data-kpi="Connections"] .kpi-value').textContent())
+        .toBe('1 / 1');
+      await page.locator('.chart canvas').waitFor();
+      await shot('overview-with-calls');
+
+      const connections = await fetch(`${t.baseUrl}/api/integrations/connections?search=upstream-e2e`, {
+        headers: { authorization: `Bearer ${t.adminKey}` },
+      });
+      const [connection] = ((await connections.json()) as { items: { id: string }[] }).items;
+      for (const endpoint of ['/more-1', '/more-2']) {
+        await fetch(`${t.baseUrl}/api/v1/connections/${connection.id}/execute`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ method: 'GET', endpoint }),
+        });
+      }
+      await expect.poll(count, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
+      expect(await page.getByRole('row', { name: /upstream-e2e/ }).count()).toBeGreaterThan(0);
+    }, 60_000);
+
+    it('runs a pipeline in the transform playground', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Transform' }).click();
+      await page.getByRole('heading', { name: 'Transform playground', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Run pipeline' }).click();
+      const output = page.getByTestId('transform-output');
+      await output.waitFor();
+      const text = await output.textContent();
+      expect(text).toContain('ana@example.com');
+      expect(text).toContain('25.5');
+      // A broken expression is reported, not thrown.
+      await page
+        .getByLabel('Pipeline steps (JSON list)')
+        .fill('[{ "type": "map", "expression": "{ broken" }]');
+      await page.getByRole('button', { name: 'Run pipeline' }).click();
+      await page.getByRole('alert').first().waitFor();
+    }, 60_000);
 
     it('opens the webhooks page and creates an inbound endpoint with a URL to copy', async () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();

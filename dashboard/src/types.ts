@@ -129,3 +129,145 @@ export interface EventType {
   type: string;
   description: string;
 }
+
+// Monitoring (src/monitoring/README.md, "API for the dashboard")
+
+export interface Execution {
+  id: string;
+  connectionId: string;
+  connectionName: string | null;
+  executionType: string;
+  method: string | null;
+  url: string | null;
+  status: string;
+  responseStatus: number | null;
+  executionTime: number | null;
+  retryCount: number;
+  cached: boolean;
+  bytesTransferred: number;
+  errorMessage: string | null;
+  errorCode: string | null;
+  triggeredBy: string | null;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+export interface ExecutionDetail extends Execution {
+  requestHeaders: unknown;
+  requestBody: unknown;
+  responseHeaders: unknown;
+  responseBody: unknown;
+  errorDetails: unknown;
+  maxRetries: number;
+  endpointId: string | null;
+  parentExecutionId: string | null;
+}
+
+export interface Stats {
+  totalRequests: number;
+  successfulRequests: number;
+  failedRequests: number;
+  /** Percent; null without calls. */
+  successRate: number | null;
+  avgResponseTime: number | null;
+  minResponseTime: number | null;
+  maxResponseTime: number | null;
+  p95ResponseTime: number | null;
+  bytesTransferred: number;
+  cacheHits: number;
+  cacheMisses: number;
+  rateLimitHits: number;
+}
+
+export interface MetricsAnswer {
+  from: string;
+  to: string;
+  groupBy: string;
+  totals: Stats;
+  groups: (Stats & { key: string; label: string })[];
+}
+
+export interface ConnectionStatistics {
+  id: string;
+  name: string;
+  status: string;
+  healthStatus: string;
+  connectorName: string;
+  totalExecutions: number;
+  successfulExecutions: number;
+  failedExecutions: number;
+  successRate: number | null;
+  avgResponseTime: number | null;
+  lastExecution: string | null;
+}
+
+export interface TopApi {
+  connectionId: string;
+  connectionName: string;
+  connectorName: string;
+  totalCalls: number;
+  avgResponseTime: number | null;
+  errorCount: number;
+}
+
+export interface OverviewCards {
+  totalConnections: number;
+  activeConnections: number;
+  calls24h: number;
+  successRate24h: number | null;
+  avgResponseTime24h: number | null;
+  errors24h: number;
+}
+
+export interface AlertChannel {
+  type: 'email' | 'slack' | 'teams' | 'webhook';
+  url?: string;
+  connectionId?: string;
+  to?: string[];
+}
+
+export interface AlertRule {
+  id: string;
+  name: string;
+  type: string;
+  scope: { kind: 'all' | 'connection' | 'subscription'; connectionId?: string; subscriptionId?: string };
+  condition: {
+    threshold: number;
+    operator?: string;
+    windowSeconds?: number;
+    forSeconds?: number;
+    statistic?: string;
+    minRequests?: number;
+  };
+  severity: string;
+  repeatIntervalSeconds: number | null;
+  isActive: boolean;
+  channels: AlertChannel[];
+  state: string;
+  currentValue: number | null;
+  lastTriggered: string | null;
+  triggerCount: number;
+  createdAt: string;
+}
+
+export interface AlertEvent {
+  id: string;
+  alertId: string;
+  alertName: string;
+  severity: string;
+  message: string;
+  details: unknown;
+  acknowledged: boolean;
+  acknowledgedBy: string | null;
+  resolved: boolean;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  createdAt: string;
+}
+
+export interface StreamEvent {
+  /** The SSE event name: execution, delivery, health, circuit, alert. */
+  event: string;
+  data: Record<string, unknown>;
+  receivedAt: number;
+}

@@ -64,14 +64,19 @@ export function TimeSeriesChart({ times, series, height = 240, label }: Props) {
           scale: item.right ? 'right' : 'y',
           fill: item.bars ? `${item.color}99` : `${item.color}1f`,
           paths: item.bars ? uPlot.paths.bars?.({ size: [0.7, 40] }) : undefined,
-          points: { show: times.length < 3 },
+          // A lone measurement between empty buckets has no line to draw: show the points of lines.
+          points: { show: !item.bars, size: 5 },
           value: (_u: uPlot, raw: number | null) =>
             raw === null ? '—' : `${Math.round(raw * 100) / 100}${item.unit ?? ''}`,
         })),
       ],
     };
     if (hasRight) options.scales!.right = { range: (_u, _min, max) => [0, Math.max(10, max ?? 10)] };
-    const data: uPlot.AlignedData = [times, ...series.map((item) => item.values)];
+    // Empty bars are gaps, not zero-height bars drawn as a dashed baseline.
+    const data: uPlot.AlignedData = [
+      times,
+      ...series.map((item) => (item.bars ? item.values.map((value) => value || null) : item.values)),
+    ];
     chart.current = new uPlot(options, data, element);
     const observer = new ResizeObserver(() => {
       chart.current?.setSize({ width: element.clientWidth, height });

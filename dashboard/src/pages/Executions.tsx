@@ -1,7 +1,431 @@
-import { PageHeader } from '../components/ui';
-export function ExecutionsPage() {
-  return <PageHeader title="Executions">Coming with the monitoring API.</PageHeader>;
+import { useEffect, useState } from 'react';
+import { ADMIN, api, type Page } from '../api';
+import { MonitoringError } from '../components/Unavailable';
+import {
+  Badge,
+  Card,
+  Drawer,
+  ErrorBox,
+  Field,
+  formatMs,
+  formatNumber,
+  Json,
+  Loading,
+  PageHeader,
+  Time,
+} from '../components/ui';
+import { useLoad } from '../hooks';
+import { Link, navigate, useLocation } from '../router';
+import type { Connection, Execution, ExecutionDetail } from '../types';
+
+const RANGES: Record<string, number | null> = {
+  '1h': 3600,
+  '24h': 86_400,
+  '7d': 7 * 86_400,
+  '30d': 30 * 86_400,
+  all: null,
+};
+const STATUSES = ['success', 'failed', 'timeout'];
+const TYPES = ['api_call', 'batch', 'action', 'proxy'];
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ACTION'];
+
+interface Filters {
+  range: string;
+  connectionId: string;
+  status: string;
+  method: string;
+  executionType: string;
+  q: string;
 }
-export function RecentExecutions(_props: { connectionId: string; refresh: number }) {
-  return <p className="muted">Coming with the monitoring API.</p>;
+
+function queryOf(filters: Filters) {
+  const seconds = RANGES[filters.range];
+  return {
+    from: seconds ? new Date(Date.now() - seconds * 1000).toISOString() : undefined,
+    connectionId: filters.connectionId,
+    status: filters.status,
+    method: filters.method,
+    executionType: filters.executionType,
+    q: filters.q.trim(),
+  };
+}
+
+/** The execution log: every call made through the gateway, newest first, each opening to its detail. */
+export function ExecutionsPage() {
+  const { search } = useLocation();
+  const openId = search.get('id');
+  const [filters, setFilters] = useState<Filters>({
+    range: '24h',
+    connectionId: search.get('connectionId') ?? '',
+    status: '',
+    method: '',
+    executionType: '',
+    q: '',
+  });
+  const [q, setQ] = useState('');
+  const [rows, setRows] = useState<Execution[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<Error>();
+  const connections = useLoad(
+    (signal) => api.get<Page<Connection>>(`${ADMIN}/connections`, { limit: 200 }, signal),
+    [],
+  );
+
+  // Debounce the text search.
+  useEffect(() => {
+    const timer = setTimeout(() => setFilters((current) => ({ ...current, q })), 300);
+    return () => clearTimeout(timer);
+  }, [q]);
+
+  const first = useLoad(
+    (signal) => api.get<Page<Execution>>(`${ADMIN}/executions`, { ...queryOf(filters), limit: 50 }, signal),
+    [filters],
+  );
+  useEffect(() => {
+    if (first.data) {
+      setRows(first.data.items);
+      setCursor(first.data.nextCursor);
+    }
+  }, [first.data]);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    try {
+      const page = await api.get<Page<Execution>>(`${ADMIN}/executions`, {
+        ...queryOf(filters),
+        limit: 50,
+        cursor,
+      });
+      setRows((current) => [...current, ...page.items]);
+      setCursor(page.nextCursor);
+    } catch (error) {
+      setMoreError(error as Error);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const set = (name: keyof Filters) => (event: { target: { value: string } }) =>
+    setFilters((current) => ({ ...current, [name]: event.target.value }));
+  const open = (id: string | null) => {
+    const params = new URLSearchParams(location.search);
+    if (id) params.set('id', id);
+    else params.delete('id');
+    const text = params.toString();
+    navigate(`/executions${text ? `?${text}` : ''}`);
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Executions"
+        actions={
+          <>
+            <button type="button" onClick={first.reload}>
+              Refresh
+            </button>
+            <button type="button" disabled={rows.length === 0} onClick={() => download(rows, 'csv')}>
+              Export CSV
+            </button>
+            <button type="button" disabled={rows.length === 0} onClick={() => download(rows, 'json')}>
+              Export JSON
+            </button>
+          </>
+        }
+      >
+        Every call made through a connection, newest first. Credentials were masked when each record was
+        written.
+      </PageHeader>
+      <Card>
+        <div className="filters">
+          <Field label="Time range" htmlFor="ex-range">
+            <select id="ex-range" value={filters.range} onChange={set('range')}>
+              {Object.keys(RANGES).map((item) => (
+                <option key={item} value={item}>
+                  {item === 'all' ? 'All kept' : `Last ${item}`}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Connection" htmlFor="ex-connection">
+            <select id="ex-connection" value={filters.connectionId} onChange={set('connectionId')}>
+              <option value="">Any</option>
+              {connections.data?.items.map((item) => (
+                <option key={item.id} value={item.id}>
+                  {item.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Status" htmlFor="ex-status">
+            <select id="ex-status" value={filters.status} onChange={set('status')}>
+              <option value="">Any</option>
+              {STATUSES.map((item) => (
+                <option key={item}>{item}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Method" htmlFor="ex-method">
+            <select id="ex-method" value={filters.method} onChange={set('method')}>
+              <option value="">Any</option>
+              {METHODS.map((item) => (
+                <option key={item}>{item}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Type" htmlFor="ex-type">
+            <select id="ex-type" value={filters.executionType} onChange={set('executionType')}>
+              <option value="">Any</option>
+              {TYPES.map((item) => (
+                <option key={item}>{item}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="URL or error contains" htmlFor="ex-q">
+            <input
+              id="ex-q"
+              type="search"
+              value={q}
+              onChange={(event) => setQ(event.target.value)}
+              maxLength={200}
+            />
+          </Field>
+        </div>
+        {first.error && rows.length === 0 ? (
+          <MonitoringError error={first.error} onRetry={first.reload} />
+        ) : !first.data && first.loading ? (
+          <Loading />
+        ) : rows.length === 0 ? (
+          <div className="empty">
+            No executions in this range. Calls appear here as soon as they are made: try one from a
+            connection's <Link href="/connections">Try a call</Link> panel.
+          </div>
+        ) : (
+          <>
+            <ExecutionTable rows={rows} onOpen={open} showConnection />
+            <ErrorBox error={moreError} />
+            {cursor ? (
+              <div className="form-actions left">
+                <button type="button" onClick={() => void loadMore()} disabled={loadingMore}>
+                  {loadingMore ? 'Loading…' : 'Load more'}
+                </button>
+              </div>
+            ) : null}
+          </>
+        )}
+      </Card>
+      {openId ? <ExecutionDrawer id={openId} onClose={() => open(null)} /> : null}
+    </>
+  );
+}
+
+export function ExecutionTable({
+  rows,
+  onOpen,
+  showConnection,
+}: {
+  rows: Execution[];
+  onOpen: (id: string) => void;
+  showConnection?: boolean;
+}) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption className="sr-only">Executions</caption>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            {showConnection ? <th scope="col">Connection</th> : null}
+            <th scope="col">Request</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              HTTP
+            </th>
+            <th scope="col" className="num">
+              Time
+            </th>
+            <th scope="col">Cache</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.id} data-execution-id={row.id}>
+              <td className="nowrap">
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => onOpen(row.id)}
+                  aria-label={`Open execution ${row.id}`}
+                >
+                  <Time value={row.startedAt} />
+                </button>
+              </td>
+              {showConnection ? <td>{row.connectionName ?? row.connectionId.slice(0, 8)}</td> : null}
+              <td>
+                <code>{row.method ?? row.executionType}</code> <code className="url">{row.url ?? '—'}</code>
+                {row.errorMessage ? (
+                  <div className="bad-text">
+                    {row.errorCode ? `${row.errorCode}: ` : ''}
+                    {row.errorMessage}
+                  </div>
+                ) : null}
+              </td>
+              <td>
+                <Badge value={row.status} />
+              </td>
+              <td className="num">{row.responseStatus ?? '—'}</td>
+              <td className="num">{formatMs(row.executionTime)}</td>
+              <td>{row.cached ? 'hit' : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ExecutionDrawer({ id, onClose }: { id: string; onClose: () => void }) {
+  const detail = useLoad(
+    (signal) => api.get<ExecutionDetail>(`${ADMIN}/executions/${id}`, undefined, signal),
+    [id],
+  );
+  const item = detail.data;
+  return (
+    <Drawer title="Execution" onClose={onClose}>
+      {!item ? (
+        detail.error ? (
+          <MonitoringError error={detail.error} onRetry={detail.reload} />
+        ) : (
+          <Loading />
+        )
+      ) : (
+        <div className="stack" data-testid="execution-detail">
+          <div className="call-summary">
+            <Badge value={item.status} /> <strong>HTTP {item.responseStatus ?? '—'}</strong>
+            <span>{formatMs(item.executionTime)}</span>
+            <span>{item.cached ? 'served from cache' : 'not cached'}</span>
+            <span>
+              retries: {item.retryCount}/{item.maxRetries}
+            </span>
+          </div>
+          <dl className="details">
+            <dt>Request</dt>
+            <dd>
+              <code>{item.method ?? item.executionType}</code> <code className="url">{item.url ?? '—'}</code>
+            </dd>
+            <dt>Connection</dt>
+            <dd>
+              <Link href={`/connections/${item.connectionId}`}>
+                {item.connectionName ?? item.connectionId}
+              </Link>
+            </dd>
+            <dt>Type</dt>
+            <dd>{item.executionType}</dd>
+            <dt>Started</dt>
+            <dd>
+              <Time value={item.startedAt} />{' '}
+              <span className="muted">({new Date(item.startedAt).toLocaleString()})</span>
+            </dd>
+            <dt>Bytes</dt>
+            <dd>{formatNumber(item.bytesTransferred)}</dd>
+            <dt>Triggered by</dt>
+            <dd>{item.triggeredBy ?? '—'}</dd>
+            <dt>Id</dt>
+            <dd>
+              <code>{item.id}</code>
+            </dd>
+          </dl>
+          {item.errorMessage ? (
+            <div className="error-box">
+              {item.errorCode ? <strong>{item.errorCode}: </strong> : null}
+              {item.errorMessage}
+              {item.errorDetails ? <Json value={item.errorDetails} label="Error details" /> : null}
+            </div>
+          ) : null}
+          <h3>Request headers</h3>
+          <Json value={item.requestHeaders ?? {}} label="Request headers" />
+          <h3>Request body</h3>
+          <Json value={item.requestBody ?? null} label="Request body" />
+          <h3>Response headers</h3>
+          <Json value={item.responseHeaders ?? {}} label="Response headers" />
+          <h3>Response body</h3>
+          <Json value={item.responseBody ?? null} label="Response body" />
+        </div>
+      )}
+    </Drawer>
+  );
+}
+
+/** The last executions of one connection, for its detail page; reloads when `refresh` changes. */
+export function RecentExecutions({ connectionId, refresh }: { connectionId: string; refresh: number }) {
+  const [open, setOpen] = useState<string>();
+  const list = useLoad(
+    (signal) => api.get<Page<Execution>>(`${ADMIN}/executions`, { connectionId, limit: 10 }, signal),
+    [connectionId, refresh],
+  );
+  // The gateway writes execution records in batches (about 250 ms): look again shortly after a call.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload once per refresh signal
+  useEffect(() => {
+    if (refresh === 0) return;
+    const timer = setTimeout(list.reload, 1000);
+    return () => clearTimeout(timer);
+  }, [refresh]);
+  if (list.error && !list.data) return <MonitoringError error={list.error} onRetry={list.reload} />;
+  if (!list.data) return <Loading />;
+  if (list.data.items.length === 0) return <div className="empty">No calls through this connection yet.</div>;
+  return (
+    <>
+      <ExecutionTable rows={list.data.items} onOpen={setOpen} />
+      <p>
+        <Link href={`/executions?connectionId=${connectionId}`}>All executions of this connection</Link>
+      </p>
+      {open ? <ExecutionDrawer id={open} onClose={() => setOpen(undefined)} /> : null}
+    </>
+  );
+}
+
+const CSV_COLUMNS: (keyof Execution)[] = [
+  'id',
+  'startedAt',
+  'connectionName',
+  'connectionId',
+  'executionType',
+  'method',
+  'url',
+  'status',
+  'responseStatus',
+  'executionTime',
+  'retryCount',
+  'cached',
+  'bytesTransferred',
+  'errorCode',
+  'errorMessage',
+];
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  // Quote always; neutralise spreadsheet formulas.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+function download(rows: Execution[], format: 'csv' | 'json') {
+  const text =
+    format === 'json'
+      ? JSON.stringify(rows, null, 2)
+      : [
+          CSV_COLUMNS.join(','),
+          ...rows.map((row) => CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')),
+        ].join('\r\n');
+  const blob = new Blob([text], { type: format === 'json' ? 'application/json' : 'text/csv' });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `executions-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.${format}`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -1,21 +1,278 @@
-import { ADMIN, api, type Page } from '../api';
-import { Card, Kpi, PageHeader } from '../components/ui';
-import { useLoad } from '../hooks';
-import type { Connection } from '../types';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { ADMIN, api } from '../api';
+import { type Series, TimeSeriesChart } from '../components/TimeSeriesChart';
+import { MonitoringError } from '../components/Unavailable';
+import { Badge, Card, formatMs, formatNumber, Kpi, Loading, PageHeader, Time } from '../components/ui';
+import { useInterval, useLoad } from '../hooks';
+import { Link } from '../router';
+import { StreamBadge, useStream } from '../stream';
+import type { ConnectionStatistics, MetricsAnswer, OverviewCards, TopApi } from '../types';
+
+const RANGES = ['1h', '24h', '7d', '30d'] as const;
+type Range = (typeof RANGES)[number];
+
+function percent(value: number | null | undefined): string {
+  return value === null || value === undefined
+    ? '—'
+    : `${value.toFixed(value >= 99.95 || value === 0 ? 0 : 1)}%`;
+}
+
+function toneOfRate(rate: number | null | undefined): 'good' | 'warn' | 'bad' | undefined {
+  if (rate === null || rate === undefined) return undefined;
+  return rate >= 99 ? 'good' : rate >= 95 ? 'warn' : 'bad';
+}
+
+/** KPIs, call volume and latency over time, top APIs and connection health; kept current by the stream. */
 export function OverviewPage() {
-  const connections = useLoad(
-    (signal) => api.get<Page<Connection>>(`${ADMIN}/connections`, { limit: 200 }, signal),
-    [],
+  const [range, setRange] = useState<Range>('24h');
+  const [tick, setTick] = useState(0);
+  const groupBy = range === '7d' || range === '30d' ? 'day' : 'hour';
+  const metrics = useLoad(
+    (signal) => api.get<MetricsAnswer>(`${ADMIN}/metrics`, { range, groupBy }, signal),
+    [range, groupBy, tick],
   );
-  const items = connections.data?.items ?? [];
+  const cards = useLoad(
+    (signal) => api.get<OverviewCards>(`${ADMIN}/metrics/overview`, undefined, signal),
+    [tick],
+  );
+  const health = useLoad(
+    (signal) => api.get<{ items: ConnectionStatistics[] }>(`${ADMIN}/metrics/connections`, undefined, signal),
+    [tick],
+  );
+  const top = useLoad(
+    (signal) => api.get<{ items: TopApi[] }>(`${ADMIN}/metrics/top-apis`, undefined, signal),
+    [tick],
+  );
+
+  // Pushed, not polled: an event marks the numbers stale; they reload at most every 3 s.
+  const stale = useRef(false);
+  const [liveCalls, setLiveCalls] = useState(0);
+  const onEvent = useCallback((event: { event: string }) => {
+    stale.current = true;
+    if (event.event === 'execution') setLiveCalls((count) => count + 1);
+  }, []);
+  const streamState = useStream(onEvent);
+  useInterval(() => {
+    if (stale.current) {
+      stale.current = false;
+      setTick((value) => value + 1);
+    }
+  }, 3000);
+  // Without the stream, fall back to a slow poll.
+  useInterval(() => setTick((value) => value + 1), streamState === 'open' ? null : 30_000);
+
+  const totals = metrics.data?.totals;
+  const cacheLookups = totals ? totals.cacheHits + totals.cacheMisses : 0;
+  const chart = useMemo(() => {
+    const groups = metrics.data?.groups ?? [];
+    const times = groups.map((group) => Math.floor(new Date(group.key).getTime() / 1000));
+    const series: Series[] = [
+      // Failed bars drawn over the total: the red part of a bar is its failed share.
+      { label: 'Calls', values: groups.map((group) => group.totalRequests), color: '#2f9e44', bars: true },
+      { label: 'Failed', values: groups.map((group) => group.failedRequests), color: '#e03131', bars: true },
+      {
+        label: 'Avg latency',
+        values: groups.map((group) => group.avgResponseTime),
+        color: '#3b5bdb',
+        right: true,
+        unit: ' ms',
+      },
+      {
+        label: 'p95 latency',
+        values: groups.map((group) => group.p95ResponseTime),
+        color: '#f08c00',
+        right: true,
+        unit: ' ms',
+      },
+    ];
+    return { times, series };
+  }, [metrics.data]);
+  const maxTop = Math.max(1, ...(top.data?.items.map((item) => item.totalCalls) ?? [1]));
+
   return (
     <>
-      <PageHeader title="Overview" />
-      <div className="kpis">
-        <Kpi label="Connections" value={items.length} />
-        <Kpi label="Active" value={items.filter((item) => item.status === 'active').length} />
+      <PageHeader
+        title="Overview"
+        actions={
+          <>
+            <StreamBadge state={streamState} />
+            <fieldset className="segmented" aria-label="Time range">
+              {RANGES.map((item) => (
+                <label key={item} className={item === range ? 'on' : ''}>
+                  <input
+                    type="radio"
+                    name="range"
+                    value={item}
+                    checked={item === range}
+                    onChange={() => setRange(item)}
+                  />
+                  {item}
+                </label>
+              ))}
+            </fieldset>
+          </>
+        }
+      >
+        How your integrations are doing
+        {liveCalls > 0
+          ? ` · ${liveCalls} live call${liveCalls === 1 ? '' : 's'} since you opened this page`
+          : ''}
+        .
+      </PageHeader>
+
+      {metrics.error && !metrics.data ? (
+        <MonitoringError error={metrics.error} onRetry={metrics.reload} />
+      ) : null}
+      <div className="kpis" aria-live="polite">
+        <Kpi label="Calls" value={formatNumber(totals?.totalRequests)} hint={`last ${range}`} />
+        <Kpi
+          label="Success rate"
+          value={percent(totals?.successRate)}
+          tone={toneOfRate(totals?.successRate)}
+        />
+        <Kpi label="Avg latency" value={formatMs(totals?.avgResponseTime)} />
+        <Kpi label="p95 latency" value={formatMs(totals?.p95ResponseTime)} />
+        <Kpi
+          label="Errors"
+          value={formatNumber(totals?.failedRequests)}
+          tone={totals ? (totals.failedRequests > 0 ? 'bad' : 'good') : undefined}
+        />
+        <Kpi
+          label="Cache hits"
+          value={cacheLookups > 0 && totals ? percent((totals.cacheHits / cacheLookups) * 100) : '—'}
+          hint={
+            totals
+              ? `${formatNumber(totals.cacheHits)} hits / ${formatNumber(cacheLookups)} lookups`
+              : undefined
+          }
+        />
+        <Kpi
+          label="Connections"
+          value={cards.data ? `${cards.data.activeConnections} / ${cards.data.totalConnections}` : '—'}
+          hint="active / total"
+        />
       </div>
-      <Card title="Calls">Coming with the monitoring API.</Card>
+
+      <Card title={`Calls and latency, last ${range}`}>
+        {metrics.data ? (
+          metrics.data.totals.totalRequests === 0 ? (
+            <div className="empty">
+              No calls in this range yet. Make one from a connection's{' '}
+              <Link href="/connections">Try a call</Link> panel, or through{' '}
+              <code>POST /api/v1/connections/:id/execute</code>.
+            </div>
+          ) : (
+            <TimeSeriesChart
+              times={chart.times}
+              series={chart.series}
+              label={`Calls per ${groupBy} and latency over the last ${range}`}
+            />
+          )
+        ) : metrics.loading ? (
+          <Loading />
+        ) : null}
+      </Card>
+
+      <div className="grid two">
+        <Card title="Top APIs (7 days)">
+          {top.error && !top.data ? (
+            <MonitoringError error={top.error} onRetry={top.reload} />
+          ) : !top.data ? (
+            <Loading />
+          ) : top.data.items.length === 0 ? (
+            <div className="empty">No calls in the last 7 days.</div>
+          ) : (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Connection</th>
+                    <th scope="col" className="num">
+                      Calls
+                    </th>
+                    <th scope="col" className="num">
+                      Errors
+                    </th>
+                    <th scope="col" className="num">
+                      Avg
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {top.data.items.map((item) => (
+                    <tr key={item.connectionId}>
+                      <td>
+                        <Link href={`/connections/${item.connectionId}`}>{item.connectionName}</Link>
+                        <span className="muted"> · {item.connectorName}</span>
+                        <span
+                          className="bar"
+                          style={{ width: `${(item.totalCalls / maxTop) * 100}%` }}
+                          aria-hidden="true"
+                        />
+                      </td>
+                      <td className="num">{formatNumber(item.totalCalls)}</td>
+                      <td className="num">{formatNumber(item.errorCount)}</td>
+                      <td className="num">{formatMs(item.avgResponseTime)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+        <Card title="Connection health (24 hours)">
+          {health.error && !health.data ? (
+            <MonitoringError error={health.error} onRetry={health.reload} />
+          ) : !health.data ? (
+            <Loading />
+          ) : health.data.items.length === 0 ? (
+            <div className="empty">
+              No connections yet. <Link href="/connections">Create one</Link>.
+            </div>
+          ) : (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Connection</th>
+                    <th scope="col">Health</th>
+                    <th scope="col" className="num">
+                      Calls
+                    </th>
+                    <th scope="col" className="num">
+                      Success
+                    </th>
+                    <th scope="col" className="num">
+                      Avg
+                    </th>
+                    <th scope="col">Last call</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {health.data.items.map((item) => (
+                    <tr key={item.id}>
+                      <td>
+                        <Link href={`/connections/${item.id}`}>{item.name}</Link>
+                        <div className="hint">{item.connectorName}</div>
+                      </td>
+                      <td>
+                        <Badge value={item.healthStatus} />{' '}
+                        {item.status !== 'active' ? <Badge value={item.status} /> : null}
+                      </td>
+                      <td className="num">{formatNumber(item.totalExecutions)}</td>
+                      <td className="num">{percent(item.successRate)}</td>
+                      <td className="num">{formatMs(item.avgResponseTime)}</td>
+                      <td>
+                        <Time value={item.lastExecution} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </div>
     </>
   );
 }
