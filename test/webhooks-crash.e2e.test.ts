@@ -55,8 +55,8 @@ describeStores('webhooks survive kill -9', (store) => {
       KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32',
     };
     const first = spawnCli(['start'], env);
-    const [, baseUrl] = await waitForOutput(first, LISTENING);
-    const [, key] = await waitForOutput(first, /store it now\): (krx_\S+)/);
+    const [, baseUrl] = await waitForOutput(first, LISTENING, 120_000);
+    const [, key] = await waitForOutput(first, /store it now\): (krx_\S+)/, 120_000);
     const endpoint = await call(baseUrl, 'POST', '/api/integrations/webhooks/endpoints', {
       key,
       body: { name: 'burst', authenticationType: 'github', secretKey: 'burst-secret', rateLimit: 1_000_000 },
@@ -104,7 +104,7 @@ describeStores('webhooks survive kill -9', (store) => {
     expect(seen.length).toBeLessThan(accepted.size); // deliveries were still owed when it died
 
     const second = spawnCli(['start'], env);
-    const [, secondUrl] = await waitForOutput(second, LISTENING, 60_000);
+    const [, secondUrl] = await waitForOutput(second, LISTENING, 120_000);
     await waitFor(
       () => [...accepted].every((n) => seen.some((entry) => entry.n === n)),
       'every accepted event to arrive',
@@ -155,5 +155,5 @@ describeStores('webhooks survive kill -9', (store) => {
     } finally {
       await platform.close();
     }
-  }, 240_000);
+  }, 400_000);
 });

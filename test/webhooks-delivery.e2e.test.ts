@@ -106,7 +106,10 @@ describeStores('webhook delivery', (store) => {
       return current.body.isActive === false ? current.body : undefined;
     }, 'the subscription to be disabled');
     expect(read.disabledReason).toContain('410');
-    expect(disabled.find((event) => event.subscriptionId === sub.id)).toBeTruthy();
+    await waitFor(
+      () => disabled.find((event) => event.subscriptionId === sub.id),
+      'webhook.subscription_disabled',
+    );
 
     const enabled = await admin('PATCH', `/subscriptions/${sub.id}`, { isActive: true });
     expect(enabled.body).toMatchObject({ isActive: true, disabledReason: null });
@@ -156,7 +159,8 @@ describeStores('webhook delivery', (store) => {
 
   it('refuses loopback targets on a platform without an allow-list', async () => {
     if (store !== 'pglite') return; // one platform start is enough to show it
-    const guarded = await startTestPlatform(store);
+    // No scheduler role: its named cron jobs are process-wide and the first platform holds them.
+    const guarded = await startTestPlatform(store, { KRYONIX_ROLES: 'gateway,webhooks,worker' });
     try {
       const refused = await call(guarded.baseUrl, 'POST', `${API}/subscriptions`, {
         key: guarded.adminKey,
@@ -190,7 +194,7 @@ describeStores('webhook delivery', (store) => {
     } finally {
       await guarded.close();
     }
-  });
+  }, 120_000);
 });
 
 async function startSlowReceiver(delayMs: number) {

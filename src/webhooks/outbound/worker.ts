@@ -107,6 +107,17 @@ FROM due
 WHERE d.id = due.id
 RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.message_id, d.attempt_number, d.max_attempts`;
 
+/** Claims and reads each claimed row's subscription (and tenant settings) in one round trip. */
+const CLAIM_WITH_SUBSCRIPTIONS_SQL = `
+WITH claimed AS (${CLAIM_SQL})
+SELECT c.*, s.id AS s_id, s.target_url AS s_target_url, s.headers AS s_headers,
+       s.authentication AS s_authentication, s.retry_config AS s_retry_config,
+       s.timeout_seconds AS s_timeout_seconds, s.is_active AS s_is_active, s.updated_at AS s_updated_at,
+       t.settings AS s_settings
+FROM claimed c
+LEFT JOIN webhook_subscriptions s ON s.id = c.subscription_id
+LEFT JOIN tenants t ON t.id = c.tenant_id`;
+
 /**
  * The reaper: a lease that expired belongs to a worker that died (or lost its database). The row goes back
  * to pending; since it has a last_attempt_at, the next claim counts a new attempt.
@@ -117,12 +128,6 @@ WHERE id IN (
   SELECT id FROM webhook_deliveries WHERE status = 'delivering' AND lease_expires_at < now()
   LIMIT 1000 FOR UPDATE SKIP LOCKED)
 RETURNING id`;
-
-const SUBSCRIPTIONS_SQL = `
-SELECT s.id, s.tenant_id, s.target_url, s.headers, s.authentication, s.retry_config, s.timeout_seconds,
-       s.is_active, s.updated_at, t.settings
-FROM webhook_subscriptions s JOIN tenants t ON t.id = s.tenant_id
-WHERE s.id = ANY($1::uuid[])`;
 
 /**
  * Recording a batch of outcomes is one statement (so one round trip and one implicit transaction): the
@@ -247,12 +252,28 @@ export function createDeliveryWorker(options: WorkerOptions) {
     const saturated = [...new Set([...inflightBySubscription.keys(), ...backlog.keys()])].filter(
       (id) => (inflightBySubscription.get(id) ?? 0) + (backlog.get(id)?.length ?? 0) >= perSubscription,
     );
-    const claimed = await db.pool.query<ClaimedRow>(CLAIM_SQL, [limit, saturated, leaseMs / 1000]);
-    for (const row of claimed.rows) held.add(row.id);
-    if (claimed.rows.length === 0) return { rows: [], subscriptions: new Map() };
-    const ids = [...new Set(claimed.rows.map((row) => row.subscription_id))];
-    const subscriptions = await db.pool.query<SubscriptionRow>(SUBSCRIPTIONS_SQL, [ids]);
-    return { rows: claimed.rows, subscriptions: new Map(subscriptions.rows.map((row) => [row.id, row])) };
+    const claimed = await db.pool.query<ClaimedRow & Record<`s_${string}`, unknown>>(
+      CLAIM_WITH_SUBSCRIPTIONS_SQL,
+      [limit, saturated, leaseMs / 1000],
+    );
+    const subscriptions = new Map<string, SubscriptionRow>();
+    for (const row of claimed.rows) {
+      held.add(row.id);
+      if (row.s_id === null || subscriptions.has(row.subscription_id)) continue;
+      subscriptions.set(row.subscription_id, {
+        id: row.subscription_id,
+        tenant_id: row.tenant_id,
+        target_url: row.s_target_url as string,
+        headers: row.s_headers as SubscriptionRow['headers'],
+        authentication: row.s_authentication,
+        retry_config: row.s_retry_config as SubscriptionRow['retry_config'],
+        timeout_seconds: row.s_timeout_seconds as number,
+        is_active: row.s_is_active as boolean,
+        updated_at: row.s_updated_at as Date,
+        settings: row.s_settings as SubscriptionRow['settings'],
+      });
+    }
+    return { rows: claimed.rows, subscriptions };
   }
 
   function complete(completion: Completion): void {
