@@ -12,6 +12,7 @@ import { grpcConnector } from './generic/grpc.js';
 import { restConnector } from './generic/rest.js';
 import { soapConnector } from './generic/soap.js';
 import { salesforceConnector } from './providers/salesforce/index.js';
+import { sapConnector } from './providers/sap/index.js';
 import { slackConnector } from './providers/slack/index.js';
 import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
@@ -23,6 +24,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   grpcConnector,
   slackConnector,
   salesforceConnector,
+  sapConnector,
 ];
 
 /**
