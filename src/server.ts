@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { actionRoutes, connectionTestRoutes } from './api/actions.routes.js';
+import { alertRoutes } from './api/alerts.routes.js';
 import { apiKeyRoutes } from './api/api-keys.routes.js';
 import { auditRoutes } from './api/audit.routes.js';
 import { cacheRoutes } from './api/cache.routes.js';
@@ -137,6 +138,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(executionRoutes, services);
       await api.register(streamRoutes, services);
       await api.register(monitoringRoutes, services);
+      await api.register(alertRoutes, services);
     },
     { prefix: '/api/integrations' },
   );

@@ -109,6 +109,9 @@ export async function createPlatform(config: Config): Promise<Platform> {
       executionLogStats: () => executionLog.stats(),
       circuitState: (connectionId) => circuits.state(connectionId),
       testConnection: (context, tenantId, connectionId) => actions.test(context, tenantId, connectionId),
+      runAction: (context, tenantId, connectionId, action, input) =>
+        actions.run(context, tenantId, connectionId, action, input),
+      dispatcher,
       log: { warn: (obj, msg) => log?.warn(obj, msg), error: (obj, msg) => log?.error(obj, msg) },
     });
     const tenants = createTenantService(db, events);

@@ -4,11 +4,15 @@
  * learns what happens from platform events and reads the tables, never another module's internals.
  */
 import type { Registry } from 'prom-client';
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import type { Database } from '../platform/db/client.js';
 import type { EventBus } from '../platform/events.js';
 import { createScheduler, type Scheduler } from '../platform/scheduler.js';
 import { aggregateHour } from './aggregation.js';
+import { type AlertEvaluator, createAlertEvaluator } from './alerts/evaluate.js';
+import { type ActionRunnerFn, createNotifier } from './alerts/notify.js';
+import { type AlertRules, createAlertRules } from './alerts/rules.js';
 import { type Analytics, createAnalytics } from './analytics.js';
 import { createExecutionLogReader, type ExecutionLogReader } from './executions.js';
 import { type ConnectionTester, monitoringJobs } from './jobs.js';
@@ -29,6 +33,12 @@ export interface MonitoringDeps {
   circuitState?: (connectionId: string) => 'closed' | 'open' | 'half_open';
   /** The connectors' connection test (stores health and publishes connection.health_changed). */
   testConnection: ConnectionTester;
+  /** Runs a connector action (alert emails go through the tenant's email connection). */
+  runAction: ActionRunnerFn;
+  /** The SSRF-guarded dispatcher for Slack, Teams and webhook notifications. */
+  dispatcher: Dispatcher;
+  /** Retry delays of direct notifications (tests shorten them). */
+  notifyRetryDelaysMs?: number[];
   log?: Logger;
 }
 
@@ -38,6 +48,9 @@ export interface Monitoring {
   readonly executions: ExecutionLogReader;
   readonly stream: StreamHub;
   readonly analytics: Analytics;
+  readonly alerts: AlertRules;
+  /** Evaluates every alert rule now (what the every-minute job does). */
+  readonly evaluator: AlertEvaluator;
   /** Present when this node runs the `scheduler` role. */
   readonly scheduler: Scheduler | undefined;
   /** Aggregates one hour into integration_metrics now (what the hourly job does). */
@@ -55,11 +68,23 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     circuitState: deps.circuitState,
   });
   const stream = createStreamHub(deps.events);
+  const notifier = createNotifier({
+    dispatcher: deps.dispatcher,
+    runAction: deps.runAction,
+    retryDelaysMs: deps.notifyRetryDelaysMs,
+  });
+  const evaluator = createAlertEvaluator({ db, events: deps.events, notifier, log: deps.log });
   let scheduler: Scheduler | undefined;
   if (config.roles.includes('scheduler')) {
     scheduler = createScheduler(db, { log: deps.log });
-    for (const job of monitoringJobs({ config, db, testConnection: deps.testConnection, log: deps.log }))
-      scheduler.add(job);
+    const jobs = monitoringJobs({
+      config,
+      db,
+      testConnection: deps.testConnection,
+      evaluateAlerts: () => evaluator.evaluate(),
+      log: deps.log,
+    });
+    for (const job of jobs) scheduler.add(job);
     scheduler.start();
   }
   return {
@@ -68,6 +93,8 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     executions: createExecutionLogReader(db),
     stream,
     analytics: createAnalytics(db),
+    alerts: createAlertRules(db, deps.events),
+    evaluator,
     scheduler,
     aggregateHour: (hour) => aggregateHour(db, hour),
     async close() {

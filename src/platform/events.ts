@@ -17,12 +17,23 @@ export interface PlatformEventMap {
   'connection.circuit_closed': { tenantId: string; connectionId: string };
   'rate_limit.exceeded': { tenantId: string; scope: string; [key: string]: unknown };
   'webhook.received': { tenantId: string; endpointId: string; endpointName: string; [key: string]: unknown };
-  'webhook.delivery_failed': { tenantId: string; subscriptionId: string; deliveryId: string; [key: string]: unknown };
+  'webhook.delivery_failed': {
+    tenantId: string;
+    subscriptionId: string;
+    deliveryId: string;
+    [key: string]: unknown;
+  };
   'webhook.subscription_disabled': { tenantId: string; subscriptionId: string; reason: string };
   /** Inbound endpoint or subscription settings changed: caches of them must reload (all nodes). */
-  'webhook.config_changed': { tenantId: string; kind: 'endpoint' | 'subscription'; id: string; slug?: string };
+  'webhook.config_changed': {
+    tenantId: string;
+    kind: 'endpoint' | 'subscription';
+    id: string;
+    slug?: string;
+  };
   'test.event': { tenantId: string; [key: string]: unknown };
   'alert.triggered': { tenantId: string; alertId: string; [key: string]: unknown };
+  'alert.resolved': { tenantId: string; alertId: string; [key: string]: unknown };
 }
 
 export type PlatformEventType = keyof PlatformEventMap;

@@ -516,6 +516,13 @@ export const integrationAlerts = pgTable(
     isActive: boolean('is_active').notNull().default(true),
     lastTriggered: timestamp('last_triggered', { withTimezone: true }),
     triggerCount: bigint('trigger_count', { mode: 'number' }).notNull().default(0),
+    /** Evaluation state (monitoring): ok, pending (breaching, waiting for its `for` duration), firing. */
+    state: varchar('state', { length: 20 }).notNull().default('ok'),
+    pendingSince: timestamp('pending_since', { withTimezone: true }),
+    /** The open alert_events row while firing. */
+    firingEventId: uuid('firing_event_id'),
+    lastEvaluatedAt: timestamp('last_evaluated_at', { withTimezone: true }),
+    lastNotifiedAt: timestamp('last_notified_at', { withTimezone: true }),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
