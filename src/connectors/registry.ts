@@ -8,6 +8,7 @@ import { connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import { databaseConnector } from './generic/database.js';
 import { emailConnector } from './generic/email.js';
+import { fileConnector } from './generic/file.js';
 import { grpcConnector } from './generic/grpc.js';
 import { restConnector } from './generic/rest.js';
 import { soapConnector } from './generic/soap.js';
@@ -22,6 +23,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   emailConnector,
   soapConnector,
   grpcConnector,
+  fileConnector,
   slackConnector,
   salesforceConnector,
   sapConnector,
