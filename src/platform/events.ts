@@ -43,6 +43,8 @@ export interface PlatformEvent<K extends PlatformEventType = PlatformEventType> 
   data: PlatformEventMap[K];
   /** ISO time the event happened. */
   time: string;
+  /** Set on events relayed from another node: subscribers that act once per cluster skip them. */
+  remote?: boolean;
 }
 
 export type EventHandler<K extends PlatformEventType = PlatformEventType> = (
@@ -90,7 +92,7 @@ export function createEventBus(
     }
   }
 
-  options.transport?.onRemote(deliver);
+  options.transport?.onRemote((event) => deliver({ ...event, remote: true }));
 
   return {
     publish(type, data) {

@@ -72,7 +72,7 @@ export function listenForEvents(
     if (INTERNAL_EVENT_TYPES.has(event.type) || SELF_FANNED_OUT.has(event.type)) return;
     // An event relayed from another node was enqueued there: enqueueing it here too would deliver it
     // once per node. (A cross-node transport must mark relayed events `remote: true`.)
-    if ((event as { remote?: boolean }).remote === true) return;
+    if (event.remote === true) return;
     if (buffer.length >= MAX_BUFFER) {
       options.log?.warn({ type: event.type }, 'event buffer full: event not enqueued for webhooks');
       return;
