@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { type CompiledExpression, compileExpression, evaluateCompiled } from './expression.js';
 import { type FieldMapping, fieldsToExpression } from './field-mapping.js';
 import { underPath } from './issues.js';
@@ -7,6 +8,22 @@ import type { JsonValue } from './types.js';
 /** A JSONata expression, or declarative fields compiled to one. */
 export type Mapping = { expression: string } | { fields: FieldMapping[] };
 
+/**
+ * Field lists already turned into expression text, by their JSON: callers such as the gateway hand
+ * the same stored list over on every request, and building the text costs more than evaluating it.
+ */
+const fieldTexts = new LRUCache<string, string>({ max: 2_000 });
+
+function fieldsText(fields: FieldMapping[]): string {
+  const key = JSON.stringify(fields);
+  let text = fieldTexts.get(key);
+  if (text === undefined) {
+    text = fieldsToExpression(fields);
+    fieldTexts.set(key, text);
+  }
+  return text;
+}
+
 /** Compiles (cached) either form; rejections point at `/expression` or `/fields/<i>/...`. */
 export function compileMapping(
   mapping: Mapping,
@@ -14,7 +31,7 @@ export function compileMapping(
 ): CompiledExpression {
   const [path, text] =
     'fields' in mapping
-      ? ['/fields', () => fieldsToExpression(mapping.fields)]
+      ? ['/fields', () => fieldsText(mapping.fields)]
       : ['/expression', () => mapping.expression];
   try {
     return compileExpression(text(), { limits });
