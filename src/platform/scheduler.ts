@@ -161,7 +161,8 @@ export function createScheduler(db: Database, options: { log?: Logger } = {}): S
   function schedule(entry: { spec: JobSpec; status: JobStatus; timer?: Cron | NodeJS.Timeout }): void {
     const fire = () => void trigger(entry.spec.name);
     if (typeof entry.spec.schedule === 'string') {
-      entry.timer = new Cron(entry.spec.schedule, { unref: true, name: `krx:${entry.spec.name}` }, fire);
+      // No croner `name`: names are process-wide, and two platforms in one process (tests) would clash.
+      entry.timer = new Cron(entry.spec.schedule, { unref: true }, fire);
     } else {
       const timer = setInterval(fire, entry.spec.schedule.everyMs);
       timer.unref();
