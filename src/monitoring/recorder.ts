@@ -127,43 +127,46 @@ export function createRecorder(events: EventBus, options: { maxConnections?: num
     }
   }
 
-  const unsubscribe = [
-    events.subscribe('api.call.*', onCall),
-    events.subscribe('rate_limit.exceeded', (event) => {
+  // One subscription, dispatched by type: the bus tests every subscription's pattern per event.
+  const handlers: Record<string, (event: PlatformEvent) => void> = {
+    'api.call.success': onCall,
+    'api.call.error': onCall,
+    'rate_limit.exceeded': (event) => {
       const { scope } = event.data as { scope: string };
       const key =
         counters.rateLimitExceeded.has(scope) || counters.rateLimitExceeded.size < MAX_SCOPES
           ? scope
           : 'other';
       counters.rateLimitExceeded.set(key, (counters.rateLimitExceeded.get(key) ?? 0) + 1);
-    }),
-    events.subscribe('connection.health_changed', (event) => {
+    },
+    'connection.health_changed': (event) => {
       const { current } = event.data as { current: string };
       const key = ['healthy', 'unhealthy', 'degraded', 'unknown'].includes(current) ? current : 'other';
       counters.healthChanges.set(key, (counters.healthChanges.get(key) ?? 0) + 1);
-    }),
-    events.subscribe('connection.circuit_opened', (event) => {
+    },
+    'connection.circuit_opened': (event) => {
       const { tenantId, connectionId } = event.data as { tenantId: string; connectionId: string };
       if (counters.openCircuits.size < maxConnections) counters.openCircuits.set(connectionId, tenantId);
-    }),
-    events.subscribe('connection.circuit_closed', (event) => {
+    },
+    'connection.circuit_closed': (event) => {
       counters.openCircuits.delete((event.data as { connectionId: string }).connectionId);
-    }),
-    events.subscribe('connection.deleted', (event) => {
+    },
+    'connection.deleted': (event) => {
       const { connectionId } = event.data as { connectionId: string };
       counters.connections.delete(connectionId);
       counters.openCircuits.delete(connectionId);
-    }),
-    events.subscribe('webhook.received', () => {
+    },
+    'webhook.received': () => {
       counters.webhooks.received++;
-    }),
-    events.subscribe('webhook.delivery_failed', () => {
+    },
+    'webhook.delivery_failed': () => {
       counters.webhooks.deliveryFailed++;
-    }),
-    events.subscribe('webhook.subscription_disabled', () => {
+    },
+    'webhook.subscription_disabled': () => {
       counters.webhooks.subscriptionsDisabled++;
-    }),
-  ];
+    },
+  };
+  const unsubscribe = [events.subscribe('*', (event) => handlers[event.type]?.(event))];
 
   return {
     counters,

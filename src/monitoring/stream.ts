@@ -137,7 +137,8 @@ export function createStreamHub(
     }
   }
 
-  const unsubscribe = Object.keys(MAPPERS).map((type) => events.subscribe(type, onEvent));
+  // One subscription (the bus tests every subscription's pattern per event); MAPPERS picks the types.
+  const unsubscribe = [events.subscribe('*', onEvent)];
   const heartbeat = setInterval(() => {
     for (const [tenantId, clients] of byTenant)
       for (const client of [...clients]) send(tenantId, client, ': ping\n\n');
