@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     ['KRYONIX_TRUSTED_PROXIES', '10.0.0.0/33'],
     ['KRYONIX_DANGEROUS_ALLOWED_NETWORKS', 'example.com'],
     ['API_AUTH_JWT_SECRET', 'short'],
+    ['KRYONIX_DANGEROUS_FILE_ROOTS', 'relative/dir'],
   ])('refuses a wrong %s naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));

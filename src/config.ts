@@ -187,7 +187,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     name: 'INTEGRATION_QUEUE_CONCURRENCY',
     default: '64',
-    description: 'Outbound webhook deliveries in flight per node (worker role); one subscription gets at most 16 of them.',
+    description:
+      'Outbound webhook deliveries in flight per node (worker role); one subscription gets at most 16 of them.',
   },
   {
     name: 'HEALTH_CHECK_ENABLED',
@@ -216,6 +217,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     name: 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS',
     default: '',
     description: 'CIDRs outbound calls may reach despite the SSRF guard (private networks). Weakens safety.',
+  },
+  {
+    name: 'KRYONIX_DANGEROUS_FILE_ROOTS',
+    default: '',
+    description:
+      'Comma-separated absolute folders the file connector may use in local mode (off when empty). Weakens safety.',
   },
   {
     name: 'KRYONIX_ROLES',
@@ -374,6 +381,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dangerousAllowedNetworks: cidrs(env, 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS'),
     roles: roles(env, overrides.roles),
   };
+  // Read by the file connector when it runs; checked here so a typo stops the start.
+  for (const root of list(env, 'KRYONIX_DANGEROUS_FILE_ROOTS')) {
+    if (!path.isAbsolute(root))
+      throw new ConfigError('KRYONIX_DANGEROUS_FILE_ROOTS', `"${root}" is not an absolute path`);
+  }
   return deepFreeze(config);
 }
 
