@@ -12,6 +12,7 @@ import { fileConnector } from './generic/file.js';
 import { grpcConnector } from './generic/grpc.js';
 import { restConnector } from './generic/rest.js';
 import { soapConnector } from './generic/soap.js';
+import { gmailConnector } from './providers/gmail/index.js';
 import { salesforceConnector } from './providers/salesforce/index.js';
 import { sapConnector } from './providers/sap/index.js';
 import { slackConnector } from './providers/slack/index.js';
@@ -27,6 +28,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   slackConnector,
   salesforceConnector,
   sapConnector,
+  gmailConnector,
 ];
 
 /**

@@ -49,7 +49,16 @@ function decorate(context: ActionContext, url: string, read: boolean): string {
 }
 
 export function describeSapError(status: number, body: unknown): { message: string; code?: string } {
-  const error = (body as { error?: Record<string, any> } | null)?.error;
+  const error = (
+    body as {
+      error?: {
+        code?: unknown;
+        message?: string | { value?: string };
+        details?: Array<{ message?: string }>;
+        innererror?: { errordetails?: Array<{ message?: string }> };
+      };
+    } | null
+  )?.error;
   if (error && typeof error === 'object') {
     const message =
       typeof error.message === 'string' ? error.message : String(error.message?.value ?? 'error');

@@ -41,12 +41,15 @@ export const sapConnector = defineConnector({
   describeError: describeSapError,
   actions: [query, getEntity, createEntity, updateEntity, deleteEntity, metadata],
   async test(context) {
-    const response = await odata<any>(context, { method: 'GET', path: '' });
+    const response = await odata<{
+      d?: { EntitySets?: string[] };
+      value?: Array<{ name?: string; url?: string }>;
+    }>(context, { method: 'GET', path: '' });
     const body = response.data;
     const sets: string[] =
       versionOf(context) === '2'
         ? (body?.d?.EntitySets ?? [])
-        : (body?.value ?? []).map((entry: { name?: string; url?: string }) => entry.name ?? entry.url);
+        : (body?.value ?? []).map((entry) => entry.name ?? entry.url ?? '');
     return {
       ok: true,
       message: `OData v${versionOf(context)} service answers with ${sets.length} entity sets`,

@@ -21,6 +21,7 @@ interface Page {
 }
 
 /** v2: `{d:{results,__next,__count}}` (or `{d:[…]}`); v4: `{value,@odata.nextLink,@odata.count}`. */
+// biome-ignore lint/suspicious/noExplicitAny: two envelopes, read defensively
 function readPage(body: any): Page {
   if (body && typeof body === 'object' && 'd' in body) {
     const d = body.d;

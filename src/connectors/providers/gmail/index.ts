@@ -1,0 +1,73 @@
+import { AUTH_METHODS } from '../../auth-schemas.js';
+import { defineConnector, type JsonSchema } from '../../sdk.js';
+import { describeGoogleError, GOOGLE_TOKEN_URL } from '../google/api.js';
+import { RUNNER_SETTINGS, urlField } from '../shared.js';
+import { GMAIL, GMAIL_API_URL, gmailCall } from './api.js';
+import { getMessage } from './get-message.js';
+import { listMessages } from './list-messages.js';
+import { sendEmail } from './send-email.js';
+
+type MethodSchema = { properties: Record<string, JsonSchema>; required: string[] };
+
+/** Google's token endpoint by default (configurable, e.g. for a fake); scopes for service accounts. */
+export function googleAuth(method: JsonSchema, description: string, scopeHint: string): JsonSchema {
+  const base = method as unknown as MethodSchema;
+  return {
+    ...method,
+    description,
+    properties: {
+      ...base.properties,
+      tokenUrl: { ...base.properties.tokenUrl, description: `Token endpoint (${GOOGLE_TOKEN_URL})` },
+      scope: { type: 'string', description: `Space-separated scopes, e.g. ${scopeHint}` },
+    },
+  };
+}
+
+export const gmailConnector = defineConnector({
+  id: 'gmail',
+  version: '1.0.0',
+  displayName: GMAIL,
+  description: 'Gmail API: send email (RFC 2822 built from JSON, attachments), list and read messages.',
+  type: 'rest',
+  category: 'communication',
+  provider: 'Google',
+  docsUrl: 'https://developers.google.com/gmail/api/reference/rest',
+  config: {
+    type: 'object',
+    properties: {
+      apiUrl: urlField('Gmail API root', GMAIL_API_URL),
+      userId: {
+        type: 'string',
+        maxLength: 320,
+        default: 'me',
+        description: "Mailbox: me (the token's user) or an address",
+      },
+      ...RUNNER_SETTINGS,
+    },
+    additionalProperties: false,
+  },
+  auth: {
+    oneOf: [
+      googleAuth(
+        AUTH_METHODS.oauth2RefreshToken,
+        'A user consented (OAuth2 refresh token)',
+        'https://www.googleapis.com/auth/gmail.send',
+      ),
+      googleAuth(
+        AUTH_METHODS.jwtBearer,
+        'A service account with domain-wide delegation: issuer is its email, subject the mailbox user',
+        'https://www.googleapis.com/auth/gmail.modify',
+      ),
+    ],
+  },
+  describeError: describeGoogleError,
+  actions: [sendEmail, listMessages, getMessage],
+  async test(context) {
+    const response = await gmailCall<{ emailAddress: string; messagesTotal?: number }>(context, 'profile');
+    return {
+      ok: true,
+      message: `the mailbox ${response.data.emailAddress} answers`,
+      details: { emailAddress: response.data.emailAddress, messagesTotal: response.data.messagesTotal },
+    };
+  },
+});
