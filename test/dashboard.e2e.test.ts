@@ -173,6 +173,18 @@ describeBrowser(
       expect(await result.textContent()).toContain('hello from upstream');
       expect(upstreamAuth).toContain('Bearer tok_browser_secret');
       await shot('connection-detail');
+
+      // Edit keeps the stored credential unless asked to replace it.
+      await page.getByRole('button', { name: 'Edit', exact: true }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit upstream-e2e' });
+      await edit.getByLabel('Description').fill('edited in the browser');
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await edit.waitFor({ state: 'detached' });
+      await page.getByText('edited in the browser').waitFor();
+      await page.getByRole('button', { name: 'Send' }).click();
+      await expect
+        .poll(() => upstreamAuth.filter((value) => value === 'Bearer tok_browser_secret').length)
+        .toBeGreaterThanOrEqual(2);
     }, 90_000);
 
     it('shows the call in the execution log, with its redacted detail', async () => {

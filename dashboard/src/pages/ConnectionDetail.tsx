@@ -15,6 +15,7 @@ import {
 import { useAction, useLoad } from '../hooks';
 import { Link, navigate } from '../router';
 import type { CallResult, Connection, ConnectionEndpoint, TestResult } from '../types';
+import { EditConnection } from './EditConnection';
 import { RecentExecutions } from './Executions';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -26,6 +27,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
   );
   const [testResult, setTestResult] = useState<TestResult>();
   const [executed, setExecuted] = useState(0);
+  const [editing, setEditing] = useState(false);
   const test = useAction(async () => {
     setTestResult(await api.post<TestResult>(`${ADMIN}/connections/${id}/test`));
     connection.reload();
@@ -54,6 +56,9 @@ export function ConnectionDetailPage({ id }: { id: string }) {
           <>
             <button type="button" onClick={() => void test.run()} disabled={test.busy}>
               {test.busy ? 'Testing…' : 'Test connection'}
+            </button>
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit
             </button>
             {item.status === 'inactive' ? (
               <button type="button" onClick={() => void toggle.run('active')} disabled={toggle.busy}>
@@ -140,6 +145,16 @@ export function ConnectionDetailPage({ id }: { id: string }) {
           )}
         </Card>
       </div>
+      {editing ? (
+        <EditConnection
+          connection={item}
+          onClose={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            connection.reload();
+          }}
+        />
+      ) : null}
       <ApiTester connectionId={id} onExecuted={() => setExecuted((count) => count + 1)} />
       <Endpoints connectionId={id} />
       <Card title="Recent executions">

@@ -1,0 +1,150 @@
+import { type FormEvent, useState } from 'react';
+import { ADMIN, api } from '../api';
+import { SchemaForm } from '../components/SchemaForm';
+import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
+import { Drawer, ErrorBox, Field, Loading } from '../components/ui';
+import { useAction, useLoad } from '../hooks';
+import type { Connection, Connector } from '../types';
+
+const ENVIRONMENTS = ['development', 'staging', 'production'];
+
+/**
+ * Edit a connection. Credentials are never shown, so they are replaced only when the user asks to:
+ * then the whole auth method is entered again and sent (`credentials` replace the stored ones whole).
+ */
+export function EditConnection({
+  connection,
+  onClose,
+  onSaved,
+}: {
+  connection: Connection;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const connector = useLoad(
+    (signal) =>
+      api.get<Connector>(
+        `${ADMIN}/connectors/${encodeURIComponent(connection.connectorId)}`,
+        undefined,
+        signal,
+      ),
+    [connection.connectorId],
+  );
+  const [name, setName] = useState(connection.name);
+  const [description, setDescription] = useState(connection.description ?? '');
+  const [environment, setEnvironment] = useState(connection.environment);
+  const [config, setConfig] = useState<Value>(connection.config ?? {});
+  const [replaceAuth, setReplaceAuth] = useState(false);
+  const [auth, setAuth] = useState<Value>({ ...(connection.authConfig ?? {}) });
+
+  const save = useAction(async () => {
+    const patch: Record<string, unknown> = {
+      name: name.trim(),
+      description: description.trim() || null,
+      environment,
+      config: (compact(config) as Value | undefined) ?? {},
+    };
+    if (replaceAuth && connector.data?.authSchema) {
+      const { settings, secrets } = splitSecrets(connector.data.authSchema, auth);
+      patch.authConfig = (compact(settings) as Value | undefined) ?? null;
+      patch.credentials = (compact(secrets) as Value | undefined) ?? null;
+    } else if (connection.authConfig) {
+      // The platform checks a patch against the connector's auth schema only with the stored secrets
+      // opened, which it does when authConfig is sent: send the unchanged settings (an audited decryption).
+      patch.authConfig = connection.authConfig;
+    }
+    await api.patch(`${ADMIN}/connections/${connection.id}`, patch);
+    onSaved();
+  });
+  const invalid = hasInvalidJson(config) || (replaceAuth && hasInvalidJson(auth));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!invalid) void save.run();
+  };
+
+  return (
+    <Drawer title={`Edit ${connection.name}`} onClose={onClose}>
+      {!connector.data ? (
+        connector.error ? (
+          <ErrorBox error={connector.error} onRetry={connector.reload} />
+        ) : (
+          <Loading />
+        )
+      ) : (
+        <form onSubmit={submit} className="stack" aria-label="Edit connection">
+          <Field label="Name" htmlFor="edit-name">
+            <input
+              id="edit-name"
+              required
+              maxLength={255}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+            />
+          </Field>
+          <Field label="Description" htmlFor="edit-description">
+            <input
+              id="edit-description"
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+            />
+          </Field>
+          <Field label="Environment" htmlFor="edit-environment">
+            <select
+              id="edit-environment"
+              value={environment}
+              onChange={(event) => setEnvironment(event.target.value)}
+            >
+              {ENVIRONMENTS.map((item) => (
+                <option key={item}>{item}</option>
+              ))}
+            </select>
+          </Field>
+          <fieldset>
+            <legend>Configuration</legend>
+            <SchemaForm
+              schema={connector.data.configSchema}
+              value={config}
+              onChange={setConfig}
+              idPrefix="edit-config"
+            />
+          </fieldset>
+          {connector.data.authSchema ? (
+            <fieldset>
+              <legend>Authentication</legend>
+              <div className="field checkbox">
+                <input
+                  id="edit-replace-auth"
+                  type="checkbox"
+                  checked={replaceAuth}
+                  onChange={(event) => setReplaceAuth(event.target.checked)}
+                />
+                <label htmlFor="edit-replace-auth">Replace the authentication and its credentials</label>
+                <div className="hint">
+                  Stored credentials are never shown; leave this off to keep them. On, the whole method and
+                  its secrets are entered again.
+                </div>
+              </div>
+              {replaceAuth ? (
+                <SchemaForm
+                  schema={connector.data.authSchema}
+                  value={auth}
+                  onChange={setAuth}
+                  idPrefix="edit-auth"
+                />
+              ) : null}
+            </fieldset>
+          ) : null}
+          <ErrorBox error={save.error} />
+          <div className="form-actions">
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={save.busy || invalid}>
+              {save.busy ? 'Saving…' : 'Save changes'}
+            </button>
+          </div>
+        </form>
+      )}
+    </Drawer>
+  );
+}
