@@ -289,6 +289,50 @@ describeBrowser(
       await page.getByRole('alert').first().waitFor();
     }, 60_000);
 
+    it('creates an alert rule from the form and lists it', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+
+      await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+
+      await page.getByText('Nothing is firing').waitFor();
+
+      await page.getByRole('button', { name: 'New alert rule' }).click();
+
+      const form = page.getByRole('form', { name: 'New alert rule' });
+
+      await form.getByLabel('Name').fill('upstream errors');
+
+      await form.getByLabel('Watch').selectOption('error_rate');
+
+      await form.getByLabel('Scope').selectOption('connection');
+
+      await form.getByLabel('Connection').selectOption({ label: 'upstream-e2e' });
+
+      await form.getByLabel('Threshold (%)').fill('10');
+
+      await form.getByLabel('Channel').selectOption('webhook');
+
+      await form.getByLabel('URL').fill('https://ops.example.com/alerts/secret-path');
+
+      await form.getByRole('button', { name: 'Create rule' }).click();
+
+      const row = page.getByRole('row', { name: /upstream errors/ });
+
+      await row.waitFor();
+
+      const text = await row.textContent();
+
+      expect(text).toContain('Error rate');
+
+      expect(text).toContain('10 %');
+
+      await row.getByRole('button', { name: 'Disable' }).click();
+
+      await row.getByRole('button', { name: 'Enable' }).waitFor();
+
+      await shot('alerts');
+    }, 60_000);
+
     it('opens the webhooks page and creates an inbound endpoint with a URL to copy', async () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Webhooks' }).click();
       await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();

@@ -37,6 +37,17 @@ export function AlertsPage() {
     [tick],
   );
   const [creating, setCreating] = useState(false);
+  const connections = useLoad(
+    (signal) => api.get<Page<Connection>>(`${ADMIN}/connections`, { limit: 200 }, signal),
+    [],
+  );
+  const scopeText = (rule: AlertRule) =>
+    rule.scope.kind === 'all'
+      ? 'all'
+      : rule.scope.kind === 'connection'
+        ? (connections.data?.items.find((item) => item.id === rule.scope.connectionId)?.name ??
+          `connection ${rule.scope.connectionId?.slice(0, 8)}`)
+        : `subscription ${rule.scope.subscriptionId?.slice(0, 8)}`;
   useStream((event) => {
     if (event.event === 'alert') setTick((value) => value + 1);
   });
@@ -125,11 +136,7 @@ export function AlertsPage() {
                         · now {rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2)}
                       </div>
                     </td>
-                    <td>
-                      {rule.scope.kind === 'all'
-                        ? 'all'
-                        : `${rule.scope.kind} ${(rule.scope.connectionId ?? rule.scope.subscriptionId ?? '').slice(0, 8)}`}
-                    </td>
+                    <td>{scopeText(rule)}</td>
                     <td>
                       <Badge value={rule.severity} />
                     </td>
