@@ -13,6 +13,7 @@ import { grpcConnector } from './generic/grpc.js';
 import { restConnector } from './generic/rest.js';
 import { soapConnector } from './generic/soap.js';
 import { gmailConnector } from './providers/gmail/index.js';
+import { googleDriveConnector } from './providers/google-drive/index.js';
 import { salesforceConnector } from './providers/salesforce/index.js';
 import { sapConnector } from './providers/sap/index.js';
 import { slackConnector } from './providers/slack/index.js';
@@ -29,6 +30,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   salesforceConnector,
   sapConnector,
   gmailConnector,
+  googleDriveConnector,
 ];
 
 /**

@@ -1,27 +1,12 @@
 import { AUTH_METHODS } from '../../auth-schemas.js';
-import { defineConnector, type JsonSchema } from '../../sdk.js';
-import { describeGoogleError, GOOGLE_TOKEN_URL } from '../google/api.js';
+import { defineConnector } from '../../sdk.js';
+import { describeGoogleError } from '../google/api.js';
+import { googleAuth } from '../google/auth.js';
 import { RUNNER_SETTINGS, urlField } from '../shared.js';
 import { GMAIL, GMAIL_API_URL, gmailCall } from './api.js';
 import { getMessage } from './get-message.js';
 import { listMessages } from './list-messages.js';
 import { sendEmail } from './send-email.js';
-
-type MethodSchema = { properties: Record<string, JsonSchema>; required: string[] };
-
-/** Google's token endpoint by default (configurable, e.g. for a fake); scopes for service accounts. */
-export function googleAuth(method: JsonSchema, description: string, scopeHint: string): JsonSchema {
-  const base = method as unknown as MethodSchema;
-  return {
-    ...method,
-    description,
-    properties: {
-      ...base.properties,
-      tokenUrl: { ...base.properties.tokenUrl, description: `Token endpoint (${GOOGLE_TOKEN_URL})` },
-      scope: { type: 'string', description: `Space-separated scopes, e.g. ${scopeHint}` },
-    },
-  };
-}
 
 export const gmailConnector = defineConnector({
   id: 'gmail',

@@ -32,7 +32,16 @@ interface GoogleErrorBody {
   };
 }
 
-export function describeGoogleError(status: number, body: unknown): { message: string; code?: string } {
+export function describeGoogleError(status: number, raw: unknown): { message: string; code?: string } {
+  let body = raw;
+  if (Buffer.isBuffer(raw)) {
+    // a download (responseType buffer) that failed: the error is still JSON
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      body = raw.toString('utf8');
+    }
+  }
   const error = (body as GoogleErrorBody | null)?.error;
   if (error && typeof error === 'object') {
     const reason = error.errors?.[0]?.reason;
