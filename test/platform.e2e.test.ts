@@ -354,6 +354,26 @@ describeStores('platform foundation', (store) => {
     expect(new Set(names)).toEqual(new Set(['page-1', 'page-2', 'page-3']));
   });
 
+  it('updates settings without touching the stored secrets (and without decrypting them)', async () => {
+    const created = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: t.adminKey,
+      body: restConnection('renamed'),
+    });
+    const patched = await call(t.baseUrl, 'PATCH', `/api/integrations/connections/${created.body.id}`, {
+      key: t.adminKey,
+      body: { name: 'renamed-2', config: { baseUrl: 'https://api.example.com/v2' } },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'renamed-2', credentials: { apiKey: '********' } });
+    const log = await call(t.baseUrl, 'GET', `/api/integrations/audit-log?resourceId=${created.body.id}`, {
+      key: t.adminKey,
+    });
+    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'connection.update',
+      'connection.create',
+    ]);
+  });
+
   it('records mutations and credential decryptions in the audit log, without secrets', async () => {
     const created = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
       key: t.adminKey,

@@ -285,10 +285,12 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
               details: { reason: 'validate auth update' },
             });
           }
+          // Auth is checked only when the patch touches it: the stored auth was valid when saved.
+          const authChanged = patch.authConfig !== undefined || patch.credentials !== undefined;
           validateAgainstConnector(
             connector,
             patch.config ?? row.config,
-            mergedAuth(authConfig, credentials),
+            authChanged ? mergedAuth(authConfig, credentials) : null,
           );
           const [updated] = await tx
             .update(connections)
