@@ -1,5 +1,5 @@
 /** Reading and describing bodies: bounded reads, decoding for callers, truncation for records. */
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { KryonixError } from '../platform/errors.js';
 
 /** Reads a stream to a Buffer, failing once it passes `maxBytes` (the rest is not read). */
@@ -92,21 +92,30 @@ export function scrubValue<T>(value: T, scrub: Scrubber): T {
 }
 
 /**
- * The scrubber over a stream: holds back the last `longest - 1` characters of each chunk, so a
- * secret split across chunks is still caught. A passthrough when there is nothing to scrub.
+ * The scrubber over a sequence of chunks: holds back the last `longest - 1` characters of each chunk,
+ * so a secret split across chunks is still caught. `end()` releases what was held back.
  */
-export function scrubStream(scrub: Scrubber): Transform {
-  if (scrub.longest === 0) return new PassThrough();
+export function chunkScrubber(scrub: Scrubber): { push(chunk: Buffer): Buffer; end(): Buffer } {
   let tail = '';
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  return {
+    push(chunk) {
       const text = scrub(tail + chunk.toString('latin1'));
       const keep = Math.min(scrub.longest - 1, text.length);
       tail = text.slice(text.length - keep);
-      done(null, Buffer.from(text.slice(0, text.length - keep), 'latin1'));
+      return Buffer.from(text.slice(0, text.length - keep), 'latin1');
     },
-    flush(done) {
-      done(null, Buffer.from(scrub(tail), 'latin1'));
+    end() {
+      const rest = Buffer.from(scrub(tail), 'latin1');
+      tail = '';
+      return rest;
     },
-  });
+  };
+}
+
+/** A whole body with the connection's secrets masked; the same Buffer when none occurs in it. */
+export function scrubBuffer(body: Buffer, scrub: Scrubber): Buffer {
+  if (scrub.longest === 0 || body.length === 0) return body;
+  const text = body.toString('latin1');
+  const scrubbed = scrub(text);
+  return scrubbed === text ? body : Buffer.from(scrubbed, 'latin1');
 }

@@ -62,6 +62,11 @@ export function createCircuitRegistry(events: EventBus): CircuitRegistry {
       volumeThreshold: settings.volumeThreshold,
       rollingCountTimeout: settings.windowMs,
       resetTimeout: settings.resetTimeoutMs,
+      // Nothing reads opossum's latency percentiles or snapshots, and they are not free: each call's
+      // latency is kept for the whole window, and every second (and on every failure, when the
+      // breaker reads its stats) they are concatenated and sorted.
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
       // A user error (bad input the upstream refused as such) is not a sign of upstream trouble.
       errorFilter: (error) => error instanceof KryonixError && error.errorClass === 'user',
     });

@@ -38,29 +38,50 @@ export function forwardableHeaders(
   headers: HeaderInput,
   { dropPlatformCredentials = false } = {},
 ): Record<string, string> {
-  const named = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((name) => name.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  // Plain loops, no intermediate arrays: this runs twice per proxied call.
+  const connection = headers.connection;
+  const named =
+    connection === undefined
+      ? undefined
+      : new Set(
+          String(connection)
+            .split(',')
+            .map((name) => name.trim().toLowerCase())
+            .filter(Boolean),
+        );
   const result: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const rawName in headers) {
+    const value = headers[rawName];
+    if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
     if (dropPlatformCredentials && PLATFORM_CREDENTIALS.has(name)) continue;
     result[name] = flatten(value);
   }
   return result;
 }
 
-/** Headers for a record: credentials (and the names `secretHeaders` lists) masked. */
+/**
+ * Headers for a record: credentials (and the names `secretHeaders` lists) masked. Later sources win,
+ * as in `{ ...a, ...b }`; a name in `secretHeaders` that no source has is listed, masked, so a record
+ * shows what was sent without what it held.
+ */
 export function redactHeaders(
-  headers: Record<string, string>,
-  secretHeaders: Iterable<string> = [],
+  sources: Record<string, string> | readonly Record<string, string>[],
+  secretHeaders: readonly string[] = [],
 ): Record<string, string> {
-  const secret = new Set([...ALWAYS_REDACTED, ...[...secretHeaders].map((name) => name.toLowerCase())]);
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) ? REDACTED : value]),
-  );
+  const secret = secretHeaders.length === 0 ? undefined : new Set(secretHeaders.map(lower));
+  const result: Record<string, string> = {};
+  const add = (headers: Record<string, string>) => {
+    for (const name in headers) {
+      const lowered = name.toLowerCase();
+      result[name] = ALWAYS_REDACTED.has(lowered) || secret?.has(lowered) ? REDACTED : headers[name];
+    }
+  };
+  if (Array.isArray(sources)) for (const headers of sources) add(headers);
+  else add(sources as Record<string, string>);
+  for (const name of secretHeaders) result[name] = REDACTED;
+  return result;
 }
+
+const lower = (name: string) => name.toLowerCase();

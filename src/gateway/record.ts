@@ -41,14 +41,7 @@ export function recordCall(log: ExecutionLog, events: EventBus, call: FinishedCa
     method: call.method,
     url: redactUrl(call.url),
     // Credential headers are listed, masked: a record shows what was sent, never what it held.
-    requestHeaders: redactHeaders(
-      {
-        ...call.connection.defaultHeaders,
-        ...call.requestHeaders,
-        ...Object.fromEntries(call.secretHeaders.map((name) => [name, ''])),
-      },
-      call.secretHeaders,
-    ),
+    requestHeaders: redactHeaders([call.connection.defaultHeaders, call.requestHeaders], call.secretHeaders),
     requestBody: bodyForRecord(call.requestBody, RECORD_BODY_BYTES),
     responseStatus: call.response?.status ?? null,
     responseHeaders: call.response ? redactHeaders(call.response.headers) : null,

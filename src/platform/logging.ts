@@ -18,13 +18,46 @@ const SECRET_FIELDS = [
   'secretKey',
 ];
 
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
-];
+const SECRET_FIELD_SET: ReadonlySet<string> = new Set(SECRET_FIELDS);
+const CENSOR = '[redacted]';
+
+/** A copy of `value` with its secret fields masked, or undefined when it has none. */
+function censorFields(value: object): object | undefined {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    if (!SECRET_FIELD_SET.has(key)) continue;
+    // An Error (or any class instance) stays one, with its non-enumerable message and stack.
+    copy ??=
+      Object.getPrototypeOf(value) === Object.prototype
+        ? { ...value }
+        : Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
+    copy![key] = CENSOR;
+  }
+  return copy;
+}
+
+/**
+ * Masks secret-looking fields of a log object, top level and one level down (pino's `field` and
+ * `*.field`), copying only what it changes. Our own pass instead of pino's `redact` with wildcard
+ * paths: pino 10's redactor clones and walks every object-valued field of every line for those, which
+ * cost about a fifth of a proxied call (measured with bench:gateway). `req` and `res` are left to their
+ * serializers, which keep no headers.
+ */
+export function redactSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const value = object[key];
+    let replacement: unknown;
+    if (SECRET_FIELD_SET.has(key)) replacement = CENSOR;
+    else if (key === 'req' || key === 'res' || value === null || typeof value !== 'object') continue;
+    else if (Array.isArray(value)) continue;
+    else replacement = censorFields(value);
+    if (replacement === undefined) continue;
+    copy ??= { ...object };
+    copy[key] = replacement;
+  }
+  return copy ?? object;
+}
 
 const SECRET_QUERY =
   /^(api[_-]?key|key|token|access[_-]?token|secret|password|signature|sig|code|client[_-]?secret)$/i;
@@ -49,10 +82,14 @@ export function requestIdOf(request: IncomingMessage): string {
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { log: redactSecrets },
     serializers: {
+      // No headers: credentials never reach a log line through them.
       req(request: { method: string; url: string; ip?: string; id?: string }) {
         return { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip };
+      },
+      res(reply: { statusCode: number }) {
+        return { statusCode: reply.statusCode };
       },
     },
   };
