@@ -17,6 +17,7 @@ import { googleDriveConnector } from './providers/google-drive/index.js';
 import { salesforceConnector } from './providers/salesforce/index.js';
 import { sapConnector } from './providers/sap/index.js';
 import { slackConnector } from './providers/slack/index.js';
+import { teamsConnector } from './providers/teams/index.js';
 import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
 
 export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
@@ -31,6 +32,7 @@ export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   sapConnector,
   gmailConnector,
   googleDriveConnector,
+  teamsConnector,
 ];
 
 /**
