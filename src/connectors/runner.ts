@@ -16,6 +16,7 @@ import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import type { AuthService } from './auth/service.js';
 import type { ConnectionService, LoadedConnection } from './connections.js';
+import { customConnectorOfRow } from './custom/executor.js';
 import { createConnectorHttp, ProviderLimits } from './http.js';
 import { BUILT_IN_CONNECTORS, resolveBuiltIn } from './registry.js';
 import { checkAgainstSchema } from './schema-check.js';
@@ -89,12 +90,13 @@ export function createActionRunner(options: RunnerOptions) {
   function connectorFor(connection: LoadedConnection): ConnectorDefinition {
     if (connection.connector.isBuiltIn)
       return resolveBuiltIn(connection.connectorName, connection.connectorVersion);
-    if (!options.customConnector)
-      throw new KryonixError(
-        'KRX_CONNECTOR_NOT_FOUND',
-        `connector ${connection.connectorName} cannot run here`,
-      );
-    return options.customConnector(connection);
+    if (options.customConnector) return options.customConnector(connection);
+    if (connection.connector.connectorType === 'custom')
+      return customConnectorOfRow(connection.connector, connection.connectorVersion);
+    throw new KryonixError(
+      'KRX_CONNECTOR_NOT_FOUND',
+      `connector ${connection.connectorName} cannot run here`,
+    );
   }
 
   function timeoutOf(connection: LoadedConnection): number {
