@@ -367,6 +367,24 @@ describeStores('custom connectors', (store) => {
     expect((await api('GET', '/connectors/petstore')).body.version).toBe('1.0.1');
   });
 
+  it('lets viewers read but not define or change connectors', async () => {
+    const viewer = await api('POST', '/api-keys', { name: 'viewer', role: 'viewer' });
+    expect(viewer.status).toBe(201);
+    const key = viewer.body.key as string;
+    expect((await api('GET', '/connectors/petstore', undefined, key)).status).toBe(200);
+    expectProblem(
+      await api('POST', '/connectors', { ...petstore, id: 'viewers' }, key),
+      403,
+      'KRX_FORBIDDEN',
+    );
+    expectProblem(
+      await api('PATCH', '/connectors/petstore', { displayName: 'v' }, key),
+      403,
+      'KRX_FORBIDDEN',
+    );
+    expectProblem(await api('DELETE', '/connectors/petstore', undefined, key), 403, 'KRX_FORBIDDEN');
+  });
+
   it('keeps built-ins read-only and deletes only unused custom connectors', async () => {
     expectProblem(await api('PATCH', '/connectors/rest', { displayName: 'mine' }), 403, 'KRX_FORBIDDEN');
     expectProblem(await api('DELETE', '/connectors/rest'), 403, 'KRX_FORBIDDEN');
