@@ -119,7 +119,9 @@ describeStores('connectors: shape, runner and REST', (store) => {
   it('validates the input against the action schema and names the field', async () => {
     const bad = await run(connectionId, 'get', { query: { a: 1 } });
     expectProblem(bad, 400, 'KRX_VALIDATION_FAILED');
-    expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: '/input/path' })]));
+    expect(bad.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: '/input/path' })]),
+    );
     expect(JSON.stringify(bad.body.errors)).toContain('path');
     const unknown = await run(connectionId, 'explode', {});
     expectProblem(unknown, 404, 'KRX_ACTION_NOT_FOUND');
