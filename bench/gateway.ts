@@ -5,8 +5,12 @@
  *   minimal proxy     autocannon → node:http + undici Pool → upstream (the Node ceiling here)
  *   gateway           autocannon → kryonix /api/v1/proxy with API-key auth, a rate limit that does not
  *                     trigger, execution records on and metrics recording → upstream
+ *   gatewayWorkers    the same through `kryonix start --workers 2` (node:cluster; the primary serves
+ *                     the embedded database and keeps the rate-limit counters)
  * The load generator and the upstream share core 0; the proxy under test gets core 1 (taskset), in
- * interleaved rounds; medians are reported. Ends with one line of JSON.
+ * interleaved rounds; medians are reported. The 2-worker gateway gets both cores (0,1): on a 2-core
+ * machine that is the only way for a second process to add anything, and it shares core 0 with the
+ * load generator. Ends with one line of JSON. BENCH_WORKERS=0 skips the cluster.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,11 +22,12 @@ import autocannon from 'autocannon';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const root = path.resolve(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
 
 function launch(
-  core: number,
+  core: number | string,
   args: string[],
   env: Record<string, string> = {},
   ready = /listening (\d+)|Server listening at http:\/\/127\.0\.0\.1:(\d+)/,
@@ -95,57 +100,66 @@ async function main() {
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const minimal = await launch(1, [...tsx, 'bench/support/minimal-proxy.ts', upstreamUrl]);
 
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-bench-'));
+  const dataDirs: string[] = [];
   // BENCH_PROFILE=dir writes a V8 CPU profile of the gateway there, for finding what to make faster.
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  const gatewayPort = await freePort();
-  const gateway = await launch(
-    1,
-    [...profile, 'dist/cli.js', 'start'],
-    {
-      KRYONIX_DATA_DIR: dataDir,
-      API_GATEWAY_PORT: String(gatewayPort),
-      KRYONIX_HOST: '127.0.0.1',
-      // Per-request access logs are on by default (info); BENCH_LOG_LEVEL=warn measures without them.
-      API_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-      KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32',
-      // A limit far above what the run can reach: checked on every call, never triggered.
-      RATE_LIMIT_MAX_REQUESTS: '100000000',
-      RATE_LIMIT_WINDOW_MS: '60000',
-    },
-    /store it now\): krx_/,
-  );
-  // The bootstrap key is printed before the server listens.
-  const key = gateway.output().match(/krx_\S+/)![0];
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  await waitUntilUp(`${gatewayUrl}/health/ready`);
-  const created = await fetch(`${gatewayUrl}/api/integrations/connections`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      connectorId: 'rest',
-      name: 'bench',
-      config: { baseUrl: upstreamUrl },
-      authConfig: { type: 'bearer' },
-      credentials: { token: 'bench-token-123456' },
-    }),
-  });
-  const connection = (await created.json()) as { id: string };
 
-  const targets = {
+  /** A kryonix with its own data directory, a bench connection and its admin key. */
+  async function startGateway(cores: number | string, args: string[] = [], nodeFlags: string[] = []) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-bench-'));
+    dataDirs.push(dataDir);
+    const port = await freePort();
+    const launched = await launch(
+      cores,
+      [...nodeFlags, 'dist/cli.js', 'start', ...args],
+      {
+        KRYONIX_DATA_DIR: dataDir,
+        API_GATEWAY_PORT: String(port),
+        KRYONIX_HOST: '127.0.0.1',
+        // Per-request access logs are on by default (info); BENCH_LOG_LEVEL=warn measures without them.
+        API_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+        KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32',
+        // A limit far above what the run can reach: checked on every call, never triggered.
+        RATE_LIMIT_MAX_REQUESTS: '100000000',
+        RATE_LIMIT_WINDOW_MS: '60000',
+      },
+      /store it now\): krx_/,
+    );
+    // The bootstrap key is printed before the server listens.
+    const key = launched.output().match(/krx_\S+/)![0];
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilUp(`${url}/health/ready`);
+    const created = await fetch(`${url}/api/integrations/connections`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        connectorId: 'rest',
+        name: 'bench',
+        config: { baseUrl: upstreamUrl },
+        authConfig: { type: 'bearer' },
+        credentials: { token: 'bench-token-123456' },
+      }),
+    });
+    const connection = (await created.json()) as { id: string };
+    return () => load(`${url}/api/v1/proxy/${connection.id}/item`, { authorization: `Bearer ${key}` });
+  }
+
+  const gateway = await startGateway(1, [], profile);
+  const targets: Record<string, () => ReturnType<typeof load>> = {
     direct: () => load(`${upstreamUrl}/item`),
     minimalProxy: () => load(`http://127.0.0.1:${minimal.port}/proxy/item`),
-    gateway: () =>
-      load(`${gatewayUrl}/api/v1/proxy/${connection.id}/item`, { authorization: `Bearer ${key}` }),
+    gateway,
   };
+  if (WORKERS > 1) {
+    targets.gatewayWorkers = await startGateway('0,1', ['--workers', String(WORKERS)]);
+    await targets.gatewayWorkers(); // warm-up
+  }
   await targets.gateway(); // warm-up: JIT, pools, caches
-  const runs: Record<string, Array<{ rps: number; p50: number; p99: number }>> = {
-    direct: [],
-    minimalProxy: [],
-    gateway: [],
-  };
+  const runs: Record<string, Array<{ rps: number; p50: number; p99: number }>> = Object.fromEntries(
+    Object.keys(targets).map((name) => [name, []]),
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of Object.entries(targets)) runs[name].push(await run());
   }
@@ -163,11 +177,14 @@ async function main() {
     gatewayVsMinimalRps: Number((figures.gateway.rps / figures.minimalProxy.rps).toFixed(3)),
     gatewayVsMinimalP99: Number((figures.gateway.p99 / figures.minimalProxy.p99).toFixed(3)),
     gatewayVsDirectRps: Number((figures.gateway.rps / figures.direct.rps).toFixed(3)),
+    ...(figures.gatewayWorkers
+      ? { workersVsOneRps: Number((figures.gatewayWorkers.rps / figures.gateway.rps).toFixed(3)) }
+      : {}),
   };
   process.stdout.write(
-    `${JSON.stringify({ bench: 'gateway', seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, ...figures, ratios })}\n`,
+    `${JSON.stringify({ bench: 'gateway', seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, workers: WORKERS, ...figures, ratios })}\n`,
   );
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  for (const dataDir of dataDirs) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 main()

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** The `kryonix` command. */
+import cluster from 'node:cluster';
 import { Command, Option } from 'commander';
+import { clusterMember, clusterWorkerIndex, isClusterWorker, runPrimary, workerRoles } from './cluster.js';
 import { type Config, ConfigError, describeConfig, loadConfig } from './config.js';
 import { insertApiKey } from './platform/auth/api-keys.js';
 import { addFileKey, loadKeyring, MasterKeyError, pruneFileKeys, Sealer } from './platform/crypto.js';
@@ -52,15 +54,32 @@ program
     value.split(','),
   )
   .addOption(new Option('--port <port>', 'port to listen on (default API_GATEWAY_PORT)').argParser(Number))
-  .action(async (options: { role?: string[]; port?: number }) => {
-    const config = configFrom(options);
-    const platform = await createPlatform(config);
-    if (platform.bootstrapKey) {
+  .addOption(
+    new Option(
+      '--workers <n>',
+      'processes sharing the port (node:cluster), e.g. one per core; rate limits stay exact across them',
+    )
+      .argParser(Number)
+      .default(1),
+  )
+  .action(async (options: { role?: string[]; port?: number; workers: number }) => {
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new ConfigError('--workers', 'must be a whole number of at least 1');
+    const printKey = (key: string) =>
       // The one time this key is ever shown; it is stored only as a hash.
       process.stdout.write(
-        `Bootstrap admin API key for tenant "default" (shown once, store it now): ${platform.bootstrapKey}\n`,
+        `Bootstrap admin API key for tenant "default" (shown once, store it now): ${key}\n`,
       );
+    if (options.workers > 1 && cluster.isPrimary) {
+      await runPrimary(configFrom(options), options.workers, printKey);
+      return;
     }
+    const member = isClusterWorker();
+    const config = member
+      ? configFrom({ ...options, role: workerRoles(configFrom(options).roles, clusterWorkerIndex()) })
+      : configFrom(options);
+    const platform = await createPlatform(config, member ? clusterMember() : {});
+    if (platform.bootstrapKey) printKey(platform.bootstrapKey);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -23,6 +23,7 @@ import { createExecutionLog, type ExecutionLog } from './gateway/execution-log.j
 import { createProxy } from './gateway/proxy.js';
 import { createRateLimiter, type GatewayRateLimiter } from './gateway/ratelimit.js';
 import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
+import type { CounterStore } from './gateway/ratelimit-store.js';
 import { createGuardedDispatcher } from './gateway/ssrf.js';
 import { createUpstreamCaller } from './gateway/upstream.js';
 import { createMonitoring, type Monitoring } from './monitoring/index.js';
@@ -32,7 +33,7 @@ import { createKeyService } from './platform/auth/key-service.js';
 import { loadKeyring, Sealer } from './platform/crypto.js';
 import { type Database, openDatabase } from './platform/db/client.js';
 import { createRedisEventTransport } from './platform/event-transport.js';
-import { createEventBus, type EventBus } from './platform/events.js';
+import { createEventBus, type EventBus, type EventTransport } from './platform/events.js';
 import { parseCidrList } from './platform/net/cidr.js';
 import { connectRedis } from './platform/redis.js';
 import { bootstrapDefaultTenant, createTenantService } from './platform/tenancy.js';
@@ -56,9 +57,19 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function createPlatform(config: Config): Promise<Platform> {
+/** What a process of `kryonix start --workers N` gets from its primary (src/cluster.ts). */
+export interface ClusterMember {
+  /** The primary serves the embedded database on this socket directory. */
+  embeddedSocketDir?: string;
+  /** Carries configuration-change events to the other workers when there is no Redis. */
+  transport?: EventTransport;
+  /** Rate-limit counters kept by the primary when there is no Redis. */
+  counterStore?: CounterStore;
+}
+
+export async function createPlatform(config: Config, cluster: ClusterMember = {}): Promise<Platform> {
   const sealer = new Sealer(loadKeyring(config));
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, { embeddedSocketDir: cluster.embeddedSocketDir });
   let rateLimiter: GatewayRateLimiter | undefined;
   try {
     await db.migrate();
@@ -68,7 +79,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
     // With Redis, configuration changes reach every node's caches.
     const transport = config.redisUrl
       ? await createRedisEventTransport(await connectRedis(config.redisUrl, undefined, 'event bus'))
-      : undefined;
+      : cluster.transport;
     const events = createEventBus({ transport });
     const apiKeys = createApiKeyAuthenticator(db, events);
     const responseCache = await createResponseCache({ db, events, config });
@@ -79,6 +90,7 @@ export async function createPlatform(config: Config): Promise<Platform> {
       events,
       config,
       logger: { warn: (obj, msg) => log?.warn(obj, msg) },
+      options: { counterStore: cluster.counterStore },
     });
     const connections = createConnectionService(db, sealer, events);
     const executionLog = createExecutionLog(db);

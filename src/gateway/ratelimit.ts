@@ -78,6 +78,11 @@ export interface RateLimiterOptions {
   logMaxEntries?: number;
   /** Prefix of the Redis counter keys (tests isolate runs with it). */
   redisKeyPrefix?: string;
+  /**
+   * Counters kept outside this process when there is no Redis: `kryonix start --workers` passes the
+   * primary's store (over IPC), so the workers' limits are exact together.
+   */
+  counterStore?: CounterStore;
   /** Replaces the database read of a tenant's active rules (unit tests). */
   loadRules?: (tenantId: string) => Promise<RuleRow[]>;
   /** Replaces the rate_limit_logs writer (unit tests). */
@@ -106,7 +111,7 @@ export async function createRateLimiter(deps: RateLimiterDeps): Promise<GatewayR
   if (config.redisUrl) {
     redis = await connectRedis(config.redisUrl, logger);
     store = createRedisStore(redis.command, options.redisKeyPrefix);
-  }
+  } else if (options.counterStore) store = options.counterStore;
   const pauses = createUpstreamPauses({ redis, logger });
   const rejections =
     options.rejectionLog ??

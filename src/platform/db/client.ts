@@ -11,7 +11,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Config } from '../../config.js';
-import { startEmbeddedDatabase } from './embedded.js';
+import { embeddedPoolOptions, startEmbeddedDatabase } from './embedded.js';
 import { lockDataDir } from './lock.js';
 import * as schema from './schema.js';
 
@@ -37,7 +37,24 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+export interface OpenOptions {
+  /**
+   * A cluster worker: the embedded database is already served by the primary process on this Unix
+   * socket directory, so connect to it instead of starting (and locking) one.
+   */
+  embeddedSocketDir?: string;
+}
+
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  options: OpenOptions = {},
+): Promise<Database> {
+  if (!config.databaseUrl && options.embeddedSocketDir) {
+    // The embedded server lets several clients share its one session (see embedded-worker.ts); one
+    // connection per process, as for the server's own.
+    const pool = new pg.Pool({ ...embeddedPoolOptions(options.embeddedSocketDir), max: 1 });
+    return createDatabase('embedded', pool, async () => {});
+  }
   if (config.databaseUrl) {
     return createDatabase(
       'postgres',

@@ -5,12 +5,18 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 export interface EmbeddedDatabase {
-  /** Options for `pg.Pool`: a Unix socket directory, reachable only by this user. */
+  /** Options for `pg.Pool`: a Unix socket directory, reachable only by this user (and shared with
+   * the processes of `kryonix start --workers`, which connect to it). */
   readonly poolOptions: { host: string; port: number; user: string; database: string };
   stop(): Promise<void>;
 }
 
 const SOCKET_PORT = 5432; // only names the socket file: `.s.PGSQL.5432`
+
+/** `pg.Pool` options for the embedded server listening in `socketDir`. */
+export function embeddedPoolOptions(socketDir: string): EmbeddedDatabase['poolOptions'] {
+  return { host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres' };
+}
 
 function spawnWorker(workerData: object): Worker {
   if (!import.meta.url.endsWith('.ts'))
@@ -42,7 +48,7 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
 
   let stopping: Promise<void> | undefined;
   return {
-    poolOptions: { host: socketDir, port: SOCKET_PORT, user: 'postgres', database: 'postgres' },
+    poolOptions: embeddedPoolOptions(socketDir),
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         const done = () => {

@@ -1,0 +1,214 @@
+/**
+ * `kryonix start --workers N`: N processes (node:cluster) sharing one port, each a full platform
+ * (createPlatform) on its own event loop and core.
+ *
+ * The primary serves nothing over HTTP; it owns what must exist once:
+ * - the embedded database (no DATABASE_URL): it takes the data-directory lock, runs PGlite in its
+ *   worker thread and serves it on its Unix socket, which the workers connect to (the embedded
+ *   server shares its one session between clients transaction by transaction, see
+ *   platform/db/embedded-worker.ts); it also migrates, bootstraps and creates the master key
+ *   before any worker starts, so workers never race on them;
+ * - without Redis, the rate-limit counters: workers send each check over IPC and the primary
+ *   counts in one memory store, so limits are exact across workers (with REDIS_URL the Redis store
+ *   already is); and the configuration-change events (a connection updated through one worker
+ *   drops the others' cached copy), relayed to every other worker.
+ * Jobs that must run once per cluster (the outbound delivery worker, the scheduler) run in worker 0
+ * only: with the embedded database every worker shares one Postgres session, so advisory locks
+ * cannot elect a leader among them. A worker that dies is replaced.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Config } from './config.js';
+import { upsertBuiltInConnectors } from './connectors/registry.js';
+import type { CounterStore } from './gateway/ratelimit-store.js';
+import { type ConsumeResult, type CounterRequest, createMemoryStore } from './gateway/ratelimit-store.js';
+import { loadKeyring } from './platform/crypto.js';
+import { openDatabase } from './platform/db/client.js';
+import { type EmbeddedDatabase, startEmbeddedDatabase } from './platform/db/embedded.js';
+import { lockDataDir } from './platform/db/lock.js';
+import { SHARED_EVENT_TYPES } from './platform/event-transport.js';
+import type { EventTransport, PlatformEvent } from './platform/events.js';
+import { bootstrapDefaultTenant } from './platform/tenancy.js';
+import type { ClusterMember } from './start.js';
+
+const SOCKET_ENV = 'KRYONIX_CLUSTER_DB_SOCKET';
+const INDEX_ENV = 'KRYONIX_CLUSTER_WORKER';
+
+type ClusterMessage =
+  | { krx: 'rl'; id: number; requests: readonly CounterRequest[]; points: number }
+  | { krx: 'rl-result'; id: number; result?: ConsumeResult; error?: string }
+  | { krx: 'event'; event: PlatformEvent };
+
+const isClusterMessage = (message: unknown): message is ClusterMessage =>
+  typeof message === 'object' && message !== null && 'krx' in message;
+
+/** Roles of worker `index`: once-per-cluster jobs only in worker 0. */
+export function workerRoles(roles: readonly string[], index: number): string[] {
+  if (index === 0) return [...roles];
+  const shared = roles.filter((role) => role !== 'worker' && role !== 'scheduler');
+  return shared.length > 0 ? shared : [...roles];
+}
+
+export const isClusterWorker = () => cluster.isWorker && process.env[INDEX_ENV] !== undefined;
+export const clusterWorkerIndex = () => Number(process.env[INDEX_ENV] ?? 0);
+
+/**
+ * The primary: shared state first, then the workers; resolves with the bootstrap key (if this start
+ * made one) once every worker listens, and stops them all (then the database) on SIGTERM/SIGINT.
+ */
+export async function runPrimary(
+  config: Config,
+  workers: number,
+  onBootstrapKey: (key: string) => void,
+): Promise<void> {
+  loadKeyring(config); // creates the master key file now, not in N workers at once
+  let embedded: EmbeddedDatabase | undefined;
+  let lock: ReturnType<typeof lockDataDir> | undefined;
+  if (!config.databaseUrl) {
+    lock = lockDataDir(config.dataDir);
+    embedded = await startEmbeddedDatabase(config.dataDir);
+  }
+  const socketDir = embedded?.poolOptions.host;
+  const db = await openDatabase(config, { embeddedSocketDir: socketDir });
+  try {
+    await db.migrate();
+    await upsertBuiltInConnectors(db);
+    const bootstrap = await bootstrapDefaultTenant(db);
+    if (bootstrap) onBootstrapKey(bootstrap.adminKey);
+  } finally {
+    await db.close();
+  }
+
+  const counters = createMemoryStore();
+  const members = new Map<number, Worker>();
+  let stopping = false;
+
+  function fork(index: number): void {
+    const worker = cluster.fork({
+      [INDEX_ENV]: String(index),
+      ...(socketDir ? { [SOCKET_ENV]: socketDir } : {}),
+    });
+    members.set(index, worker);
+    worker.on('message', (message: unknown) => {
+      if (!isClusterMessage(message)) return;
+      if (message.krx === 'rl') {
+        let reply: ClusterMessage;
+        try {
+          reply = {
+            krx: 'rl-result',
+            id: message.id,
+            result: counters.consumeSync(message.requests, message.points),
+          };
+        } catch (error) {
+          reply = { krx: 'rl-result', id: message.id, error: String(error) };
+        }
+        if (worker.isConnected()) worker.send(reply);
+      } else if (message.krx === 'event') {
+        for (const other of members.values())
+          if (other !== worker && other.isConnected()) other.send(message);
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      if (members.get(index) === worker) members.delete(index);
+      if (stopping) return;
+      process.stderr.write(`kryonix: worker ${index} exited (${signal ?? code}); starting a new one\n`);
+      setTimeout(() => fork(index), 1000).unref();
+    });
+  }
+  for (let index = 0; index < workers; index++) fork(index);
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const exits = [...members.values()].map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.isDead()) return resolve();
+          worker.once('exit', () => resolve());
+          worker.process.kill('SIGTERM');
+          setTimeout(() => worker.process.kill('SIGKILL'), 30_000).unref();
+        }),
+    );
+    await Promise.all(exits);
+    await counters.close();
+    await embedded?.stop();
+    lock?.release();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+/** A worker's link to its primary: the database socket, the IPC counter store and event relay. */
+export function clusterMember(): ClusterMember {
+  return {
+    embeddedSocketDir: process.env[SOCKET_ENV] || undefined,
+    counterStore: ipcCounterStore(),
+    transport: ipcEventTransport(),
+  };
+}
+
+/** Rate-limit checks answered by the primary's one memory store (exact across workers). */
+function ipcCounterStore(): CounterStore {
+  let nextId = 0;
+  const pending = new Map<number, { resolve(result: ConsumeResult): void; reject(error: Error): void }>();
+  let gone: Error | undefined;
+  process.on('message', (message: unknown) => {
+    if (!isClusterMessage(message) || message.krx !== 'rl-result') return;
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.result) waiter.resolve(message.result);
+    else waiter.reject(new Error(message.error ?? 'rate limit check failed in the primary'));
+  });
+  const failAll = (error: Error) => {
+    gone = error;
+    for (const waiter of pending.values()) waiter.reject(error);
+    pending.clear();
+  };
+  // The limiter falls back to counting in this process when a check fails.
+  process.on('disconnect', () => failAll(new Error('the cluster primary is gone')));
+  return {
+    consume(requests, points) {
+      if (gone) return Promise.reject(gone);
+      return new Promise<ConsumeResult>((resolve, reject) => {
+        const id = ++nextId;
+        pending.set(id, { resolve, reject });
+        process.send?.(
+          { krx: 'rl', id, requests, points } satisfies ClusterMessage,
+          undefined,
+          {},
+          (error) => {
+            if (!error) return;
+            pending.delete(id);
+            reject(error);
+          },
+        );
+      });
+    },
+    async close() {
+      failAll(new Error('closed'));
+    },
+  };
+}
+
+/** Configuration-change events to and from the other workers, relayed by the primary. */
+function ipcEventTransport(): EventTransport {
+  let receive: ((event: PlatformEvent) => void) | undefined;
+  const onMessage = (message: unknown) => {
+    if (isClusterMessage(message) && message.krx === 'event') receive?.(message.event);
+  };
+  process.on('message', onMessage);
+  return {
+    async broadcast(event) {
+      // Traffic events stay where they happened, as across nodes (see event-transport.ts).
+      if (SHARED_EVENT_TYPES.has(event.type) && process.connected)
+        process.send?.({ krx: 'event', event } satisfies ClusterMessage);
+    },
+    onRemote(handler) {
+      receive = handler;
+    },
+    async close() {
+      process.off('message', onMessage);
+    },
+  };
+}
