@@ -14,6 +14,7 @@ import { dashboardRoutes } from './api/dashboard.routes.js';
 import { executionRoutes } from './api/executions.routes.js';
 import { gatewayRoutes } from './api/gateway.routes.js';
 import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
+import { meRoutes } from './api/me.routes.js';
 import { monitoringRoutes } from './api/monitoring.routes.js';
 import { prometheusRoutes } from './api/monitoring-prometheus.routes.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
@@ -139,6 +140,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
       await api.register(streamRoutes, services);
       await api.register(monitoringRoutes, services);
       await api.register(alertRoutes, services);
+      await api.register(meRoutes);
     },
     { prefix: '/api/integrations' },
   );
