@@ -352,6 +352,110 @@ describeBrowser(
       await shot('webhooks');
     }, 60_000);
 
+    it('switches to Brazilian Portuguese, formats in that locale and remembers the choice', async () => {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
+      await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+      await page.getByLabel('Language').selectOption('pt-BR');
+      await page.getByRole('heading', { name: 'Conexões', level: 1 }).waitFor();
+      expect(await page.evaluate('document.documentElement.lang')).toBe('pt-BR');
+      await page.getByRole('button', { name: 'Nova conexão' }).waitFor();
+      await page.getByRole('columnheader', { name: 'Último teste' }).waitFor();
+      await page.getByRole('button', { name: 'Testar upstream-e2e' }).waitFor();
+      const nav = page.getByRole('navigation', { name: 'Principal' });
+      await nav.getByRole('link', { name: 'Visão geral' }).waitFor();
+      await shot('connections-pt-BR');
+
+      // The choice survives a reload (localStorage), and so does the page.
+      await page.reload();
+      await page.getByRole('heading', { name: 'Conexões', level: 1 }).waitFor();
+      expect(await page.evaluate("localStorage.getItem('kryonix.locale')")).toBe('pt-BR');
+      expect(await page.title()).toBe('Conexões · KRYONIX');
+
+      await nav.getByRole('link', { name: 'Biblioteca de conectores' }).click();
+      await page.getByRole('heading', { name: 'Biblioteca de conectores', level: 1 }).waitFor();
+      await page.getByLabel('Buscar conectores').fill('nada-disso-existe');
+      await page.getByText('Nenhum conector corresponde a esta busca.').waitFor();
+      await shot('connectors-pt-BR');
+
+      await nav.getByRole('link', { name: 'Visão geral' }).click();
+      await page.getByRole('heading', { name: 'Visão geral', level: 1 }).waitFor();
+      // Numbers are formatted with Intl in pt-BR (a comma before decimals, a dot between thousands).
+      const formatted = await page.evaluate(
+        "new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 1 }).format(1234.5)",
+      );
+      expect(formatted).toBe('1.234,5');
+      await shot('overview-pt-BR');
+
+      await page.getByLabel('Idioma').selectOption('en');
+      await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      expect(await page.evaluate("localStorage.getItem('kryonix.locale')")).toBe('en');
+    }, 60_000);
+
+    it('gives a viewer key a read-only dashboard: the read views work, no mutating control is offered', async () => {
+      const created = await fetch(`${t.baseUrl}/api/integrations/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'dashboard-viewer', role: 'viewer' }),
+      });
+      expect(created.status).toBe(201);
+      const viewerKey = ((await created.json()) as { key: string }).key;
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('API key').fill(viewerKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      await page.getByRole('note').filter({ hasText: 'viewer key' }).waitFor();
+      await shot('viewer-overview');
+
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Connections' }).click();
+      await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+      await page.getByRole('link', { name: 'upstream-e2e' }).waitFor();
+      expect(await page.getByRole('button', { name: 'New connection' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: /^Test/ }).count()).toBe(0);
+      await shot('viewer-connections');
+
+      await page.getByRole('link', { name: 'upstream-e2e' }).click();
+      await page.getByRole('heading', { name: 'upstream-e2e', level: 1 }).waitFor();
+      await page.getByText('edited in the browser').waitFor();
+      for (const name of ['Edit', 'Delete', 'Disable', 'Test connection', 'Send', 'Add endpoint']) {
+        expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+      }
+      await shot('viewer-connection-detail');
+
+      await nav.getByRole('link', { name: 'Executions' }).click();
+      await page.getByRole('heading', { name: 'Executions', level: 1 }).waitFor();
+      await page
+        .getByRole('row', { name: /\/hello/ })
+        .first()
+        .waitFor();
+      await shot('viewer-executions');
+
+      await nav.getByRole('link', { name: 'Alerts' }).click();
+      await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+      const rule = page.getByRole('row', { name: /upstream errors/ });
+      await rule.waitFor();
+      expect(await page.getByRole('button', { name: 'New alert rule' }).count()).toBe(0);
+      expect(await rule.getByRole('button').count()).toBe(0);
+      await shot('viewer-alerts');
+
+      await nav.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+      await page.getByRole('row', { name: /orders-in/ }).waitFor();
+      expect(await page.getByRole('button', { name: 'New endpoint' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+      await shot('viewer-webhooks');
+
+      await nav.getByRole('link', { name: 'Connector library' }).click();
+      await page.getByRole('heading', { name: 'Connector library', level: 1 }).waitFor();
+      await shot('viewer-connectors');
+
+      await nav.getByRole('link', { name: 'Transform' }).click();
+      await page.getByRole('heading', { name: 'Transform playground', level: 1 }).waitFor();
+      expect(await page.getByRole('button', { name: 'Run pipeline' }).isDisabled()).toBe(true);
+      await shot('viewer-transform');
+    }, 90_000);
+
     it('raised no uncaught errors in the page', () => {
       expect(pageErrors).toEqual([]);
     });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { onUnauthorized, storedKey, storeKey } from './api';
+import { ADMIN, onUnauthorized, request, storedKey, storeKey } from './api';
+import { LanguageSwitch, type MessageKey, t } from './i18n';
 import { AlertsPage } from './pages/Alerts';
 import { ConnectionDetailPage } from './pages/ConnectionDetail';
 import { ConnectionsPage } from './pages/Connections';
@@ -10,17 +11,18 @@ import { OverviewPage } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
 import { TransformPage } from './pages/Transform';
 import { WebhooksPage } from './pages/Webhooks';
+import { type Me, MeContext, ReadOnlyNote } from './role';
 import { Link, navigate, useLocation } from './router';
 
-const NAV = [
-  { href: '/', label: 'Overview' },
-  { href: '/connections', label: 'Connections' },
-  { href: '/executions', label: 'Executions' },
-  { href: '/live', label: 'Live' },
-  { href: '/webhooks', label: 'Webhooks' },
-  { href: '/alerts', label: 'Alerts' },
-  { href: '/transform', label: 'Transform' },
-  { href: '/connectors', label: 'Connector library' },
+const NAV: { href: string; label: MessageKey }[] = [
+  { href: '/', label: 'nav.overview' },
+  { href: '/connections', label: 'nav.connections' },
+  { href: '/executions', label: 'nav.executions' },
+  { href: '/live', label: 'nav.live' },
+  { href: '/webhooks', label: 'nav.webhooks' },
+  { href: '/alerts', label: 'nav.alerts' },
+  { href: '/transform', label: 'nav.transform' },
+  { href: '/connectors', label: 'nav.connectors' },
 ];
 
 function page(path: string) {
@@ -46,7 +48,7 @@ function page(path: string) {
     default:
       return (
         <div className="empty">
-          This page does not exist. <Link href="/">Back to the overview</Link>.
+          {t('app.notFound')} <Link href="/">{t('app.backToOverview')}</Link>.
         </div>
       );
   }
@@ -55,6 +57,7 @@ function page(path: string) {
 export function App() {
   const [key, setKey] = useState(storedKey());
   const [menuOpen, setMenuOpen] = useState(false);
+  const [me, setMe] = useState<Me | null>(null);
   const { path } = useLocation();
 
   useEffect(
@@ -65,6 +68,19 @@ export function App() {
       }),
     [],
   );
+  useEffect(() => {
+    setMe(null);
+    if (!key) return;
+    let live = true;
+    request<Me>('GET', `${ADMIN}/me`)
+      .then((value) => {
+        if (live) setMe(value);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [key]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: close the menu whenever the page changes
   useEffect(() => {
     setMenuOpen(false);
@@ -72,68 +88,78 @@ export function App() {
   }, [path]);
 
   const current = NAV.find((item) => (item.href === '/' ? path === '/' : path.startsWith(item.href)));
-  useTitle(key ? current?.label : 'Sign in');
+  useTitle(key ? (current ? t(current.label) : undefined) : t('signIn.pageTitle'));
 
   if (!key) {
     return (
-      <SignIn
-        onSignedIn={(value) => {
-          storeKey(value);
-          setKey(value);
-        }}
-      />
+      <>
+        <div className="floating-language">
+          <LanguageSwitch />
+        </div>
+        <SignIn
+          onSignedIn={(value) => {
+            storeKey(value);
+            setKey(value);
+          }}
+        />
+      </>
     );
   }
 
   return (
-    <div className="shell">
-      <a className="skip" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <button
-          type="button"
-          className="icon menu-button"
-          aria-expanded={menuOpen}
-          aria-controls="nav"
-          onClick={() => setMenuOpen((open) => !open)}
-        >
-          <span aria-hidden="true">☰</span>
-          <span className="sr-only">Menu</span>
-        </button>
-        <Link href="/" className="brand">
-          <span className="logo" aria-hidden="true">
-            K
-          </span>{' '}
-          KRYONIX <span className="muted">Integrations</span>
-        </Link>
-        <button
-          type="button"
-          className="small"
-          onClick={() => {
-            storeKey(null);
-            setKey(null);
-            navigate('/');
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      <nav id="nav" className={`sidebar ${menuOpen ? 'open' : ''}`} aria-label="Main">
-        <ul>
-          {NAV.map((item) => (
-            <li key={item.href}>
-              <Link href={item.href} aria-current={current?.href === item.href ? 'page' : undefined}>
-                {item.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <main id="main" tabIndex={-1}>
-        {page(path)}
-      </main>
-    </div>
+    <MeContext.Provider value={me}>
+      <div className="shell">
+        <a className="skip" href="#main">
+          {t('app.skip')}
+        </a>
+        <header className="topbar">
+          <button
+            type="button"
+            className="icon menu-button"
+            aria-expanded={menuOpen}
+            aria-controls="nav"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            <span aria-hidden="true">☰</span>
+            <span className="sr-only">{t('app.menu')}</span>
+          </button>
+          <Link href="/" className="brand">
+            <span className="logo" aria-hidden="true">
+              K
+            </span>{' '}
+            KRYONIX <span className="muted">Integrations</span>
+          </Link>
+          {me?.role === 'viewer' ? <span className="badge warn">{t('app.readOnlyBadge')}</span> : null}
+          <LanguageSwitch />
+          <button
+            type="button"
+            className="small"
+            onClick={() => {
+              storeKey(null);
+              setKey(null);
+              navigate('/');
+            }}
+          >
+            {t('app.signOut')}
+          </button>
+        </header>
+        <nav id="nav" className={`sidebar ${menuOpen ? 'open' : ''}`} aria-label={t('nav.main')}>
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.href}>
+                <Link href={item.href} aria-current={current?.href === item.href ? 'page' : undefined}>
+                  {t(item.label)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" tabIndex={-1}>
+          {me?.role === 'viewer' ? <ReadOnlyNote /> : null}
+          {page(path)}
+        </main>
+      </div>
+    </MeContext.Provider>
   );
 }
 

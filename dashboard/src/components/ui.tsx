@@ -1,6 +1,7 @@
 /** Small building blocks every page uses: cards, badges, states, drawer, JSON and time display. */
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../api';
+import { formatDateTime, formatNumber as formatLocaleNumber, formatRelative, t } from '../i18n';
 
 export function PageHeader({
   title,
@@ -93,7 +94,7 @@ const TONES: Record<string, string> = {
 };
 
 export function Badge({ value, label }: { value: string | boolean | null | undefined; label?: string }) {
-  const text = value === null || value === undefined ? 'unknown' : String(value);
+  const text = value === null || value === undefined ? t('ui.unknown') : String(value);
   return <span className={`badge ${TONES[text.toLowerCase()] ?? 'neutral'}`}>{label ?? text}</span>;
 }
 
@@ -115,14 +116,14 @@ export function ErrorBox({ error, onRetry }: { error: Error | undefined; onRetry
       ) : null}
       {onRetry ? (
         <button type="button" className="link" onClick={onRetry}>
-          Try again
+          {t('ui.tryAgain')}
         </button>
       ) : null}
     </div>
   );
 }
 
-export function Loading({ label = 'Loading…' }: { label?: string }) {
+export function Loading({ label = t('ui.loading') }: { label?: string }) {
   return (
     <div className="loading" role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" /> {label}
@@ -186,11 +187,17 @@ export function Drawer({
   }, [onClose]);
   return (
     <div className="drawer-backdrop">
-      <button type="button" className="drawer-scrim" aria-label="Close" tabIndex={-1} onClick={onClose} />
+      <button
+        type="button"
+        className="drawer-scrim"
+        aria-label={t('ui.close')}
+        tabIndex={-1}
+        onClick={onClose}
+      />
       <div className="drawer" role="dialog" aria-modal="true" aria-labelledby={id} tabIndex={-1} ref={ref}>
         <div className="drawer-head">
           <h2 id={id}>{title}</h2>
-          <button type="button" className="icon" onClick={onClose} aria-label="Close">
+          <button type="button" className="icon" onClick={onClose} aria-label={t('ui.close')}>
             ×
           </button>
         </div>
@@ -213,7 +220,7 @@ export function Time({ value }: { value: string | number | null | undefined }) {
   if (value === null || value === undefined || value === '') return <span className="muted">—</span>;
   const date = new Date(value);
   return (
-    <time dateTime={date.toISOString()} title={date.toLocaleString()}>
+    <time dateTime={date.toISOString()} title={formatDateTime(date)}>
       {relative(date)}
     </time>
   );
@@ -222,15 +229,15 @@ export function Time({ value }: { value: string | number | null | undefined }) {
 export function relative(date: Date): string {
   const seconds = Math.round((Date.now() - date.getTime()) / 1000);
   const abs = Math.abs(seconds);
-  const suffix = seconds >= 0 ? 'ago' : 'from now';
-  if (abs < 5) return 'just now';
-  if (abs < 60) return `${abs}s ${suffix}`;
-  if (abs < 3600) return `${Math.round(abs / 60)}m ${suffix}`;
-  if (abs < 86_400) return `${Math.round(abs / 3600)}h ${suffix}`;
-  return date.toLocaleDateString();
+  const sign = seconds >= 0 ? -1 : 1;
+  if (abs < 5) return t('ui.justNow');
+  if (abs < 60) return formatRelative(sign * abs, 'second');
+  if (abs < 3600) return formatRelative(sign * Math.round(abs / 60), 'minute');
+  if (abs < 86_400) return formatRelative(sign * Math.round(abs / 3600), 'hour');
+  return formatDateTime(date, { dateStyle: 'medium' });
 }
 
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+export function CopyButton({ text, label = t('ui.copy') }: { text: string; label?: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <button
@@ -243,7 +250,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
         });
       }}
     >
-      {copied ? 'Copied' : label}
+      {copied ? t('ui.copied') : label}
     </button>
   );
 }
@@ -270,15 +277,18 @@ export function Field({
 
 export function formatNumber(value: number | null | undefined, digits = 0): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  return value.toLocaleString(undefined, { maximumFractionDigits: digits });
+  return formatLocaleNumber(value, { maximumFractionDigits: digits });
 }
 
 export function formatMs(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  return value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
+  return value >= 1000
+    ? `${formatLocaleNumber(value / 1000, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} s`
+    : `${formatLocaleNumber(Math.round(value))} ms`;
 }
 
 export function formatPercent(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  return `${(value * 100).toFixed(value >= 0.999 || value === 0 ? 0 : 1)}%`;
+  const digits = value >= 0.999 || value === 0 ? 0 : 1;
+  return `${formatLocaleNumber(value * 100, { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`;
 }

@@ -3,6 +3,8 @@ import { ADMIN, api, type Page } from '../api';
 import { MonitoringError } from '../components/Unavailable';
 import { Badge, Card, ErrorBox, Field, formatNumber, Loading, PageHeader, Time } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { t } from '../i18n';
+import { useCanEdit } from '../role';
 import { useStream } from '../stream';
 import type { AlertChannel, AlertEvent, AlertRule, Connection, Subscription } from '../types';
 
@@ -31,6 +33,7 @@ const OPERATORS = ['gt', 'gte', 'lt', 'lte'];
 const OPERATOR_TEXT: Record<string, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤', eq: '=' };
 
 export function AlertsPage() {
+  const canEdit = useCanEdit();
   const [tick, setTick] = useState(0);
   const rules = useLoad(
     (signal) => api.get<Page<AlertRule>>(`${ADMIN}/alerts`, { limit: 200 }, signal),
@@ -63,16 +66,18 @@ export function AlertsPage() {
   return (
     <>
       <PageHeader
-        title="Alerts"
+        title={t('nav.alerts')}
         actions={
-          <button
-            type="button"
-            className="primary"
-            onClick={() => setCreating((value) => !value)}
-            aria-expanded={creating}
-          >
-            {creating ? 'Cancel' : 'New alert rule'}
-          </button>
+          canEdit ? (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => setCreating((value) => !value)}
+              aria-expanded={creating}
+            >
+              {creating ? 'Cancel' : 'New alert rule'}
+            </button>
+          ) : undefined
         }
       >
         Rules evaluated every minute; a rule must hold for its “for” duration before it fires, and notifies
@@ -147,19 +152,23 @@ export function AlertsPage() {
                       {rule.triggerCount} · <Time value={rule.lastTriggered} />
                     </td>
                     <td className="row-actions">
-                      <button type="button" className="small" onClick={() => void toggle.run(rule)}>
-                        {rule.isActive ? 'Disable' : 'Enable'}
-                      </button>
-                      <button
-                        type="button"
-                        className="small danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete the alert rule "${rule.name}" and its events?`))
-                            void remove.run(rule);
-                        }}
-                      >
-                        Delete
-                      </button>
+                      {canEdit ? (
+                        <>
+                          <button type="button" className="small" onClick={() => void toggle.run(rule)}>
+                            {rule.isActive ? 'Disable' : 'Enable'}
+                          </button>
+                          <button
+                            type="button"
+                            className="small danger"
+                            onClick={() => {
+                              if (window.confirm(`Delete the alert rule "${rule.name}" and its events?`))
+                                void remove.run(rule);
+                            }}
+                          >
+                            Delete
+                          </button>
+                        </>
+                      ) : null}
                     </td>
                   </tr>
                 ))}
@@ -174,6 +183,7 @@ export function AlertsPage() {
 }
 
 function Events({ tick }: { tick: number }) {
+  const canEdit = useCanEdit();
   const [state, setState] = useState<'firing' | 'resolved' | ''>('firing');
   const events = useLoad(
     (signal) => api.get<Page<AlertEvent>>(`${ADMIN}/alerts/events`, { state, limit: 100 }, signal),
@@ -248,7 +258,7 @@ function Events({ tick }: { tick: number }) {
                     )}
                   </td>
                   <td className="row-actions">
-                    {!event.acknowledged && !event.resolved ? (
+                    {canEdit && !event.acknowledged && !event.resolved ? (
                       <button
                         type="button"
                         className="small"
@@ -258,7 +268,7 @@ function Events({ tick }: { tick: number }) {
                         Acknowledge
                       </button>
                     ) : null}
-                    {!event.resolved ? (
+                    {canEdit && !event.resolved ? (
                       <button
                         type="button"
                         className="small"

@@ -13,6 +13,7 @@ import {
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { useCanEdit } from '../role';
 import { Link, navigate } from '../router';
 import type { CallResult, Connection, ConnectionEndpoint, TestResult } from '../types';
 import { EditConnection } from './EditConnection';
@@ -21,6 +22,7 @@ import { RecentExecutions } from './Executions';
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export function ConnectionDetailPage({ id }: { id: string }) {
+  const canEdit = useCanEdit();
   const connection = useLoad(
     (signal) => api.get<Connection>(`${ADMIN}/connections/${id}`, undefined, signal),
     [id],
@@ -53,36 +55,40 @@ export function ConnectionDetailPage({ id }: { id: string }) {
       <PageHeader
         title={item.name}
         actions={
-          <>
-            <button type="button" onClick={() => void test.run()} disabled={test.busy}>
-              {test.busy ? 'Testing…' : 'Test connection'}
-            </button>
-            <button type="button" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-            {item.status === 'inactive' ? (
-              <button type="button" onClick={() => void toggle.run('active')} disabled={toggle.busy}>
-                Enable
+          canEdit ? (
+            <>
+              <button type="button" onClick={() => void test.run()} disabled={test.busy}>
+                {test.busy ? 'Testing…' : 'Test connection'}
               </button>
-            ) : (
-              <button type="button" onClick={() => void toggle.run('inactive')} disabled={toggle.busy}>
-                Disable
+              <button type="button" onClick={() => setEditing(true)}>
+                Edit
               </button>
-            )}
-            <button
-              type="button"
-              className="danger"
-              disabled={remove.busy}
-              onClick={() => {
-                if (
-                  window.confirm(`Delete the connection "${item.name}"? Calls through it will stop working.`)
-                )
-                  void remove.run();
-              }}
-            >
-              Delete
-            </button>
-          </>
+              {item.status === 'inactive' ? (
+                <button type="button" onClick={() => void toggle.run('active')} disabled={toggle.busy}>
+                  Enable
+                </button>
+              ) : (
+                <button type="button" onClick={() => void toggle.run('inactive')} disabled={toggle.busy}>
+                  Disable
+                </button>
+              )}
+              <button
+                type="button"
+                className="danger"
+                disabled={remove.busy}
+                onClick={() => {
+                  if (
+                    window.confirm(
+                      `Delete the connection "${item.name}"? Calls through it will stop working.`,
+                    )
+                  )
+                    void remove.run();
+                }}
+              >
+                Delete
+              </button>
+            </>
+          ) : undefined
         }
       >
         {item.description ?? `${item.connectorId} connection`}
@@ -155,7 +161,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
           }}
         />
       ) : null}
-      <ApiTester connectionId={id} onExecuted={() => setExecuted((count) => count + 1)} />
+      {canEdit ? <ApiTester connectionId={id} onExecuted={() => setExecuted((count) => count + 1)} /> : null}
       <Endpoints connectionId={id} />
       <Card title="Recent executions">
         <RecentExecutions connectionId={id} refresh={executed} />
@@ -304,6 +310,7 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
 }
 
 function Endpoints({ connectionId }: { connectionId: string }) {
+  const canEdit = useCanEdit();
   const list = useLoad(
     (signal) =>
       api.get<{ items: ConnectionEndpoint[] }>(
@@ -336,14 +343,16 @@ function Endpoints({ connectionId }: { connectionId: string }) {
     <Card
       title="Endpoints"
       actions={
-        <button
-          type="button"
-          className="small"
-          onClick={() => setAdding((value) => !value)}
-          aria-expanded={adding}
-        >
-          {adding ? 'Cancel' : 'Add endpoint'}
-        </button>
+        canEdit ? (
+          <button
+            type="button"
+            className="small"
+            onClick={() => setAdding((value) => !value)}
+            aria-expanded={adding}
+          >
+            {adding ? 'Cancel' : 'Add endpoint'}
+          </button>
+        ) : undefined
       }
     >
       {adding ? (
@@ -416,16 +425,18 @@ function Endpoints({ connectionId }: { connectionId: string }) {
                       <Badge value={endpoint.isActive} label={endpoint.isActive ? 'yes' : 'no'} />
                     </td>
                     <td>
-                      <button
-                        type="button"
-                        className="small danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete the endpoint "${endpoint.endpointName}"?`))
-                            void remove.run(endpoint.id);
-                        }}
-                      >
-                        Delete
-                      </button>
+                      {canEdit ? (
+                        <button
+                          type="button"
+                          className="small danger"
+                          onClick={() => {
+                            if (window.confirm(`Delete the endpoint "${endpoint.endpointName}"?`))
+                              void remove.run(endpoint.id);
+                          }}
+                        >
+                          Delete
+                        </button>
+                      ) : null}
                     </td>
                   </tr>
                 ))}

@@ -4,6 +4,8 @@ import { SchemaForm } from '../components/SchemaForm';
 import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
 import { Badge, Card, Drawer, ErrorBox, Field, Loading, PageHeader, States, Time } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { t } from '../i18n';
+import { useCanEdit } from '../role';
 import { Link, navigate } from '../router';
 import type { Connection, Connector, TestResult } from '../types';
 
@@ -24,48 +26,50 @@ export function ConnectionsPage() {
       api.get<Page<Connection>>(`${ADMIN}/connections`, { status, connectorId, search, limit: 200 }, signal),
     [status, connectorId, search],
   );
+  const canEdit = useCanEdit();
   const connectorName = (id: string) =>
     connectors.data?.items.find((item) => item.id === id)?.displayName ?? id;
 
   return (
     <>
       <PageHeader
-        title="Connections"
+        title={t('nav.connections')}
         actions={
-          <button type="button" className="primary" onClick={() => setCreating(true)}>
-            New connection
-          </button>
+          canEdit ? (
+            <button type="button" className="primary" onClick={() => setCreating(true)}>
+              {t('connections.new')}
+            </button>
+          ) : undefined
         }
       >
-        Configured links to third-party APIs, databases and services. Credentials are encrypted at rest and
-        never shown again.
+        {t('connections.intro')}
       </PageHeader>
       <Card>
         <div className="filters">
-          <Field label="Search" htmlFor="conn-search">
+          <Field label={t('ui.search')} htmlFor="conn-search">
             <input
               id="conn-search"
               type="search"
               value={search}
               onChange={(event) => setSearch(event.target.value)}
-              placeholder="Name contains…"
+              placeholder={t('connections.searchPlaceholder')}
             />
           </Field>
-          <Field label="Status" htmlFor="conn-status">
+          <Field label={t('connections.status')} htmlFor="conn-status">
             <select id="conn-status" value={status} onChange={(event) => setStatus(event.target.value)}>
-              <option value="">Any</option>
+              <option value="">{t('ui.any')}</option>
               {STATUSES.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="Connector" htmlFor="conn-connector">
+          <Field label={t('connections.connector')} htmlFor="conn-connector">
             <select
               id="conn-connector"
               value={connectorId}
               onChange={(event) => setConnectorId(event.target.value)}
             >
-              <option value="">Any</option>
+              <option value="">{t('ui.any')}</option>
               {connectors.data?.items.map((item) => (
                 <option key={item.id} value={item.id}>
                   {item.displayName}
@@ -81,28 +85,32 @@ export function ConnectionsPage() {
           reload={list.reload}
           empty={
             <>
-              No connections{status || connectorId || search ? ' match these filters' : ' yet'}.{' '}
-              <button type="button" className="link" onClick={() => setCreating(true)}>
-                Create one
-              </button>{' '}
-              from the connector library.
+              {status || connectorId || search ? t('connections.emptyFiltered') : t('connections.empty')}{' '}
+              {canEdit ? (
+                <>
+                  <button type="button" className="link" onClick={() => setCreating(true)}>
+                    {t('connections.createOne')}
+                  </button>{' '}
+                  {t('connections.fromLibrary')}
+                </>
+              ) : null}
             </>
           }
         >
           {(items) => (
             <div className="table-wrap">
               <table>
-                <caption className="sr-only">Connections</caption>
+                <caption className="sr-only">{t('nav.connections')}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Connector</th>
-                    <th scope="col">Environment</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Health</th>
-                    <th scope="col">Last tested</th>
+                    <th scope="col">{t('connections.name')}</th>
+                    <th scope="col">{t('connections.connector')}</th>
+                    <th scope="col">{t('connections.environment')}</th>
+                    <th scope="col">{t('connections.status')}</th>
+                    <th scope="col">{t('connections.health')}</th>
+                    <th scope="col">{t('connections.lastTested')}</th>
                     <th scope="col">
-                      <span className="sr-only">Actions</span>
+                      <span className="sr-only">{t('ui.actions')}</span>
                     </th>
                   </tr>
                 </thead>
@@ -145,6 +153,7 @@ function ConnectionRow({
   connectorName: string;
   onChanged: () => void;
 }) {
+  const canEdit = useCanEdit();
   const [result, setResult] = useState<TestResult>();
   const test = useAction(async () => {
     setResult(await api.post<TestResult>(`${ADMIN}/connections/${connection.id}/test`));
@@ -167,15 +176,17 @@ function ConnectionRow({
         <Time value={connection.lastTested} />
       </td>
       <td className="row-actions">
-        <button
-          type="button"
-          className="small"
-          onClick={() => void test.run()}
-          disabled={test.busy}
-          aria-label={`Test ${connection.name}`}
-        >
-          {test.busy ? 'Testing…' : 'Test'}
-        </button>
+        {canEdit ? (
+          <button
+            type="button"
+            className="small"
+            onClick={() => void test.run()}
+            disabled={test.busy}
+            aria-label={t('connections.testNamed', { name: connection.name })}
+          >
+            {test.busy ? t('connections.testing') : t('connections.test')}
+          </button>
+        ) : null}
         {result ? (
           <span className={`inline-result ${result.ok ? 'good' : 'bad'}`} role="status">
             {result.ok ? '✓' : '✗'} {result.message}
@@ -237,12 +248,12 @@ export function CreateConnection({
   };
 
   return (
-    <Drawer title="New connection" onClose={onClose}>
+    <Drawer title={t('connections.new')} onClose={onClose}>
       {!connectors ? (
         <Loading />
       ) : (
-        <form onSubmit={submit} className="stack" aria-label="New connection">
-          <Field label="Connector" htmlFor="new-connector">
+        <form onSubmit={submit} className="stack" aria-label={t('connections.new')}>
+          <Field label={t('connections.connector')} htmlFor="new-connector">
             <select
               id="new-connector"
               required
@@ -253,7 +264,7 @@ export function CreateConnection({
                 setAuth({});
               }}
             >
-              <option value="">Choose a connector…</option>
+              <option value="">{t('connections.chooseConnector')}</option>
               {connectors.map((item) => (
                 <option key={item.id} value={item.id}>
                   {item.displayName} ({item.category})
@@ -264,7 +275,7 @@ export function CreateConnection({
           {connector ? (
             <>
               {connector.description ? <p className="muted">{connector.description}</p> : null}
-              <Field label="Name" htmlFor="new-name">
+              <Field label={t('connections.name')} htmlFor="new-name">
                 <input
                   id="new-name"
                   required
@@ -273,14 +284,14 @@ export function CreateConnection({
                   onChange={(event) => setName(event.target.value)}
                 />
               </Field>
-              <Field label="Description" htmlFor="new-description">
+              <Field label={t('connections.description')} htmlFor="new-description">
                 <input
                   id="new-description"
                   value={description}
                   onChange={(event) => setDescription(event.target.value)}
                 />
               </Field>
-              <Field label="Environment" htmlFor="new-environment">
+              <Field label={t('connections.environment')} htmlFor="new-environment">
                 <select
                   id="new-environment"
                   value={environment}
@@ -292,7 +303,7 @@ export function CreateConnection({
                 </select>
               </Field>
               <fieldset>
-                <legend>Configuration</legend>
+                <legend>{t('connections.configuration')}</legend>
                 <SchemaForm
                   key={`config-${connector.id}`}
                   schema={connector.configSchema}
@@ -303,7 +314,7 @@ export function CreateConnection({
               </fieldset>
               {connector.authSchema ? (
                 <fieldset>
-                  <legend>Authentication</legend>
+                  <legend>{t('connections.authentication')}</legend>
                   <SchemaForm
                     key={`auth-${connector.id}`}
                     schema={connector.authSchema}
@@ -316,10 +327,10 @@ export function CreateConnection({
               <ErrorBox error={create.error} />
               <div className="form-actions">
                 <button type="button" onClick={onClose}>
-                  Cancel
+                  {t('ui.cancel')}
                 </button>
                 <button type="submit" className="primary" disabled={create.busy || invalid}>
-                  {create.busy ? 'Creating…' : 'Create connection'}
+                  {create.busy ? t('connections.creating') : t('connections.create')}
                 </button>
               </div>
             </>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ADMIN, api } from '../api';
 import { Badge, Card, Field, PageHeader, States } from '../components/ui';
 import { useLoad } from '../hooks';
+import { t } from '../i18n';
 import type { Connector } from '../types';
 
 /** The connector library: what can be connected, and the actions each connector offers. */
@@ -28,17 +29,15 @@ export function ConnectorsPage() {
   );
   return (
     <>
-      <PageHeader title="Connector library">
-        Every connector you can create a connection from, with its actions.
-      </PageHeader>
+      <PageHeader title={t('nav.connectors')}>{t('connectors.intro')}</PageHeader>
       <div className="filters">
-        <Field label="Search connectors" htmlFor="lib-search">
+        <Field label={t('connectors.search')} htmlFor="lib-search">
           <input
             id="lib-search"
             type="search"
             value={search}
             onChange={(event) => setSearch(event.target.value)}
-            placeholder="slack, database, send…"
+            placeholder={t('connectors.searchPlaceholder')}
           />
         </Field>
       </div>
@@ -47,7 +46,7 @@ export function ConnectorsPage() {
         error={list.error}
         data={items}
         reload={list.reload}
-        empty="No connector matches this search."
+        empty={t('connectors.empty')}
       >
         {(connectors) => (
           <div className="grid cards">
@@ -74,7 +73,7 @@ export function ConnectorsPage() {
                 ) : null}
                 {connector.documentationUrl ? (
                   <a href={connector.documentationUrl} target="_blank" rel="noreferrer">
-                    Documentation
+                    {t('connectors.documentation')}
                   </a>
                 ) : null}
               </Card>

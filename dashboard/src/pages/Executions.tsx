@@ -15,6 +15,7 @@ import {
   Time,
 } from '../components/ui';
 import { useLoad } from '../hooks';
+import { t } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
 import type { Connection, Execution, ExecutionDetail } from '../types';
 
@@ -121,7 +122,7 @@ export function ExecutionsPage() {
   return (
     <>
       <PageHeader
-        title="Executions"
+        title={t('nav.executions')}
         actions={
           <>
             <button type="button" onClick={first.reload}>

@@ -1,5 +1,6 @@
 import { type ReactNode, useCallback, useState } from 'react';
 import { Badge, Card, formatMs, PageHeader } from '../components/ui';
+import { t } from '../i18n';
 import { Link } from '../router';
 import { STREAM_EVENTS, StreamBadge, useStream } from '../stream';
 import type { StreamEvent } from '../types';
@@ -25,7 +26,7 @@ export function LivePage() {
   return (
     <>
       <PageHeader
-        title="Live"
+        title={t('nav.live')}
         actions={
           <>
             <StreamBadge state={state} />

@@ -4,6 +4,7 @@ import { type Series, TimeSeriesChart } from '../components/TimeSeriesChart';
 import { MonitoringError } from '../components/Unavailable';
 import { Badge, Card, formatMs, formatNumber, Kpi, Loading, PageHeader, Time } from '../components/ui';
 import { useInterval, useLoad } from '../hooks';
+import { t } from '../i18n';
 import { Link } from '../router';
 import { StreamBadge, useStream } from '../stream';
 import type { ConnectionStatistics, MetricsAnswer, OverviewCards, TopApi } from '../types';
@@ -92,7 +93,7 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader
-        title="Overview"
+        title={t('nav.overview')}
         actions={
           <>
             <StreamBadge state={streamState} />

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { ADMIN, request } from '../api';
 import { ErrorBox } from '../components/ui';
+import { t } from '../i18n';
 
 /** Asks for an API key, checks it against the platform, and keeps it for this browser tab only. */
 export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
@@ -30,13 +31,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
         <div className="brand large" aria-hidden="true">
           <span className="logo">K</span> KRYONIX
         </div>
-        <h1 id="sign-in-title">Sign in to the integration dashboard</h1>
-        <p className="muted">
-          Paste an API key of your tenant (<code>krx_…</code>). It stays in this tab's session storage and is
-          sent as <code>Authorization: Bearer</code>; closing the tab forgets it.
-        </p>
+        <h1 id="sign-in-title">{t('signIn.title')}</h1>
+        <p className="muted">{t('signIn.intro')}</p>
         <div className="field">
-          <label htmlFor="api-key">API key</label>
+          <label htmlFor="api-key">{t('signIn.apiKey')}</label>
           <input
             id="api-key"
             name="apiKey"
@@ -48,14 +46,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
             onChange={(event) => setKey(event.target.value)}
             placeholder="krx_…"
           />
-          <div className="hint">
-            The first start prints the <code>default</code> tenant's admin key;{' '}
-            <code>kryonix tenants create</code> prints a new tenant's.
-          </div>
+          <div className="hint">{t('signIn.hint')}</div>
         </div>
         <ErrorBox error={error} />
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Checking…' : 'Sign in'}
+          {busy ? t('signIn.checking') : t('signIn.submit')}
         </button>
       </form>
     </main>

@@ -2,6 +2,8 @@ import { type FormEvent, useState } from 'react';
 import { ADMIN, ApiError, api } from '../api';
 import { Badge, Card, ErrorBox, Field, formatMs, Json, PageHeader } from '../components/ui';
 import { useAction } from '../hooks';
+import { t } from '../i18n';
+import { useCanEdit } from '../role';
 
 interface StepTrace {
   type: string;
@@ -57,6 +59,7 @@ const FIRST = Object.keys(EXAMPLES)[0];
 
 /** Try a pipeline over an input before saving it on a connection, endpoint or subscription. */
 export function TransformPage() {
+  const canEdit = useCanEdit();
   const [steps, setSteps] = useState(JSON.stringify(EXAMPLES[FIRST].steps, null, 2));
   const [input, setInput] = useState(JSON.stringify(EXAMPLES[FIRST].input, null, 2));
   const [answer, setAnswer] = useState<TestAnswer>();
@@ -98,7 +101,7 @@ export function TransformPage() {
 
   return (
     <>
-      <PageHeader title="Transform playground">
+      <PageHeader title={t('transform.title')}>
         Run a data pipeline (<code>convert</code>, <code>validate</code>, <code>map</code>,{' '}
         <code>filter</code>, <code>template</code>) over a sample input and see each step's output. Nothing is
         saved.
@@ -154,7 +157,7 @@ export function TransformPage() {
           </Card>
         </div>
         <div className="form-actions left">
-          <button type="submit" className="primary" disabled={run.busy}>
+          <button type="submit" className="primary" disabled={run.busy || !canEdit}>
             {run.busy ? 'Running…' : 'Run pipeline'}
           </button>
         </div>

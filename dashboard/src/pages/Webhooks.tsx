@@ -15,6 +15,7 @@ import {
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { useCanEdit } from '../role';
 import { navigate, useLocation } from '../router';
 import type { Delivery, EventType, Subscription, WebhookEndpoint } from '../types';
 
@@ -81,6 +82,7 @@ export function WebhooksPage() {
 }
 
 function Endpoints() {
+  const canEdit = useCanEdit();
   const list = useLoad(
     (signal) => api.get<Page<WebhookEndpoint>>(`${ADMIN}/webhooks/endpoints`, { limit: 200 }, signal),
     [],
@@ -118,14 +120,16 @@ function Endpoints() {
     <Card
       title="Inbound endpoints"
       actions={
-        <button
-          type="button"
-          className="small primary"
-          onClick={() => setCreating((value) => !value)}
-          aria-expanded={creating}
-        >
-          {creating ? 'Cancel' : 'New endpoint'}
-        </button>
+        canEdit ? (
+          <button
+            type="button"
+            className="small primary"
+            onClick={() => setCreating((value) => !value)}
+            aria-expanded={creating}
+          >
+            {creating ? 'Cancel' : 'New endpoint'}
+          </button>
+        ) : undefined
       }
     >
       {creating ? (
@@ -223,23 +227,27 @@ function Endpoints() {
                         >
                           Receipts
                         </button>
-                        <button type="button" className="small" onClick={() => void toggle.run(endpoint)}>
-                          {endpoint.isActive ? 'Disable' : 'Enable'}
-                        </button>
-                        <button
-                          type="button"
-                          className="small danger"
-                          onClick={() => {
-                            if (
-                              window.confirm(
-                                `Delete the endpoint "${endpoint.name}"? Its URL stops accepting webhooks.`,
-                              )
-                            )
-                              void remove.run(endpoint);
-                          }}
-                        >
-                          Delete
-                        </button>
+                        {canEdit ? (
+                          <>
+                            <button type="button" className="small" onClick={() => void toggle.run(endpoint)}>
+                              {endpoint.isActive ? 'Disable' : 'Enable'}
+                            </button>
+                            <button
+                              type="button"
+                              className="small danger"
+                              onClick={() => {
+                                if (
+                                  window.confirm(
+                                    `Delete the endpoint "${endpoint.name}"? Its URL stops accepting webhooks.`,
+                                  )
+                                )
+                                  void remove.run(endpoint);
+                              }}
+                            >
+                              Delete
+                            </button>
+                          </>
+                        ) : null}
                       </td>
                     </tr>
                   );
@@ -254,6 +262,7 @@ function Endpoints() {
 }
 
 function Subscriptions() {
+  const canEdit = useCanEdit();
   const list = useLoad(
     (signal) => api.get<Page<Subscription>>(`${ADMIN}/webhooks/subscriptions`, { limit: 200 }, signal),
     [],
@@ -304,14 +313,16 @@ function Subscriptions() {
     <Card
       title="Subscriptions"
       actions={
-        <button
-          type="button"
-          className="small primary"
-          onClick={() => setCreating((value) => !value)}
-          aria-expanded={creating}
-        >
-          {creating ? 'Cancel' : 'New subscription'}
-        </button>
+        canEdit ? (
+          <button
+            type="button"
+            className="small primary"
+            onClick={() => setCreating((value) => !value)}
+            aria-expanded={creating}
+          >
+            {creating ? 'Cancel' : 'New subscription'}
+          </button>
+        ) : undefined
       }
     >
       {creating ? (
@@ -424,9 +435,11 @@ function Subscriptions() {
                       <Time value={subscription.lastSent} />
                     </td>
                     <td className="row-actions">
-                      <button type="button" className="small" onClick={() => void test.run(subscription)}>
-                        Send test
-                      </button>
+                      {canEdit ? (
+                        <button type="button" className="small" onClick={() => void test.run(subscription)}>
+                          Send test
+                        </button>
+                      ) : null}
                       <button
                         type="button"
                         className="small"
@@ -434,19 +447,27 @@ function Subscriptions() {
                       >
                         Deliveries
                       </button>
-                      <button type="button" className="small" onClick={() => void toggle.run(subscription)}>
-                        {subscription.isActive ? 'Disable' : 'Enable'}
-                      </button>
-                      <button
-                        type="button"
-                        className="small danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete the subscription "${subscription.name}"?`))
-                            void remove.run(subscription);
-                        }}
-                      >
-                        Delete
-                      </button>
+                      {canEdit ? (
+                        <>
+                          <button
+                            type="button"
+                            className="small"
+                            onClick={() => void toggle.run(subscription)}
+                          >
+                            {subscription.isActive ? 'Disable' : 'Enable'}
+                          </button>
+                          <button
+                            type="button"
+                            className="small danger"
+                            onClick={() => {
+                              if (window.confirm(`Delete the subscription "${subscription.name}"?`))
+                                void remove.run(subscription);
+                            }}
+                          >
+                            Delete
+                          </button>
+                        </>
+                      ) : null}
                     </td>
                   </tr>
                 ))}
@@ -576,6 +597,7 @@ function DeliveryDrawer({
   onClose: () => void;
   onChanged: () => void;
 }) {
+  const canEdit = useCanEdit();
   const delivery = useLoad(
     (signal) => api.get<Delivery>(`${ADMIN}/webhooks/deliveries/${id}`, undefined, signal),
     [id],
@@ -619,7 +641,7 @@ function DeliveryDrawer({
               <Time value={item.createdAt} />
             </dd>
           </dl>
-          {item.direction === 'outbound' ? (
+          {item.direction === 'outbound' && canEdit ? (
             <div>
               <button
                 type="button"
