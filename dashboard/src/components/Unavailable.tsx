@@ -1,4 +1,5 @@
 import { ApiError } from '../api';
+import { t } from '../i18n';
 import { ErrorBox } from './ui';
 
 /** A monitoring route this platform build does not have yet answers 404 KRX_ROUTE_NOT_FOUND. */
@@ -8,11 +9,7 @@ export function isMissingRoute(error: Error | undefined): boolean {
 
 export function MonitoringError({ error, onRetry }: { error: Error | undefined; onRetry?: () => void }) {
   if (isMissingRoute(error)) {
-    return (
-      <div className="empty">
-        This platform build does not serve this data yet (monitoring API not found).
-      </div>
-    );
+    return <div className="empty">{t('monitoring.unavailable')}</div>;
   }
   return <ErrorBox error={error} onRetry={onRetry} />;
 }

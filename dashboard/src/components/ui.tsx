@@ -49,18 +49,21 @@ export function Card({
 }
 
 export function Kpi({
+  kpi,
   label,
   value,
   hint,
   tone,
 }: {
+  /** A stable name for data-kpi (tests), whatever the language. */
+  kpi?: string;
   label: string;
   value: ReactNode;
   hint?: string;
   tone?: 'good' | 'bad' | 'warn';
 }) {
   return (
-    <div className={`kpi ${tone ?? ''}`} data-kpi={label}>
+    <div className={`kpi ${tone ?? ''}`} data-kpi={kpi ?? label}>
       <div className="kpi-label">{label}</div>
       <div className="kpi-value">{value}</div>
       {hint ? <div className="kpi-hint">{hint}</div> : null}

@@ -15,7 +15,7 @@ import {
   Time,
 } from '../components/ui';
 import { useLoad } from '../hooks';
-import { t } from '../i18n';
+import { formatDateTime, t } from '../i18n';
 import { Link, navigate, useLocation } from '../router';
 import type { Connection, Execution, ExecutionDetail } from '../types';
 
@@ -126,34 +126,33 @@ export function ExecutionsPage() {
         actions={
           <>
             <button type="button" onClick={first.reload}>
-              Refresh
+              {t('ex.refresh')}
             </button>
             <button type="button" disabled={rows.length === 0} onClick={() => download(rows, 'csv')}>
-              Export CSV
+              {t('ex.exportCsv')}
             </button>
             <button type="button" disabled={rows.length === 0} onClick={() => download(rows, 'json')}>
-              Export JSON
+              {t('ex.exportJson')}
             </button>
           </>
         }
       >
-        Every call made through a connection, newest first. Credentials were masked when each record was
-        written.
+        {t('ex.intro')}
       </PageHeader>
       <Card>
         <div className="filters">
-          <Field label="Time range" htmlFor="ex-range">
+          <Field label={t('ex.timeRange')} htmlFor="ex-range">
             <select id="ex-range" value={filters.range} onChange={set('range')}>
               {Object.keys(RANGES).map((item) => (
                 <option key={item} value={item}>
-                  {item === 'all' ? 'All kept' : `Last ${item}`}
+                  {item === 'all' ? t('ex.allKept') : t('ex.lastRange', { range: item })}
                 </option>
               ))}
             </select>
           </Field>
-          <Field label="Connection" htmlFor="ex-connection">
+          <Field label={t('overview.connection')} htmlFor="ex-connection">
             <select id="ex-connection" value={filters.connectionId} onChange={set('connectionId')}>
-              <option value="">Any</option>
+              <option value="">{t('ui.any')}</option>
               {connections.data?.items.map((item) => (
                 <option key={item.id} value={item.id}>
                   {item.name}
@@ -161,31 +160,31 @@ export function ExecutionsPage() {
               ))}
             </select>
           </Field>
-          <Field label="Status" htmlFor="ex-status">
+          <Field label={t('connections.status')} htmlFor="ex-status">
             <select id="ex-status" value={filters.status} onChange={set('status')}>
-              <option value="">Any</option>
+              <option value="">{t('ui.any')}</option>
               {STATUSES.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="Method" htmlFor="ex-method">
+          <Field label={t('ex.method')} htmlFor="ex-method">
             <select id="ex-method" value={filters.method} onChange={set('method')}>
-              <option value="">Any</option>
+              <option value="">{t('ui.any')}</option>
               {METHODS.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="Type" htmlFor="ex-type">
+          <Field label={t('ex.type')} htmlFor="ex-type">
             <select id="ex-type" value={filters.executionType} onChange={set('executionType')}>
-              <option value="">Any</option>
+              <option value="">{t('ui.any')}</option>
               {TYPES.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="URL or error contains" htmlFor="ex-q">
+          <Field label={t('ex.q')} htmlFor="ex-q">
             <input
               id="ex-q"
               type="search"
@@ -201,8 +200,7 @@ export function ExecutionsPage() {
           <Loading />
         ) : rows.length === 0 ? (
           <div className="empty">
-            No executions in this range. Calls appear here as soon as they are made: try one from a
-            connection's <Link href="/connections">Try a call</Link> panel.
+            {t('ex.empty')} <Link href="/connections">{t('overview.tryCall')}</Link> {t('ex.panel')}
           </div>
         ) : (
           <>
@@ -211,7 +209,7 @@ export function ExecutionsPage() {
             {cursor ? (
               <div className="form-actions left">
                 <button type="button" onClick={() => void loadMore()} disabled={loadingMore}>
-                  {loadingMore ? 'Loading…' : 'Load more'}
+                  {loadingMore ? t('ui.loading') : t('ex.loadMore')}
                 </button>
               </div>
             ) : null}
@@ -235,20 +233,20 @@ export function ExecutionTable({
   return (
     <div className="table-wrap">
       <table>
-        <caption className="sr-only">Executions</caption>
+        <caption className="sr-only">{t('nav.executions')}</caption>
         <thead>
           <tr>
-            <th scope="col">When</th>
-            {showConnection ? <th scope="col">Connection</th> : null}
-            <th scope="col">Request</th>
-            <th scope="col">Status</th>
+            <th scope="col">{t('ex.when')}</th>
+            {showConnection ? <th scope="col">{t('overview.connection')}</th> : null}
+            <th scope="col">{t('ex.request')}</th>
+            <th scope="col">{t('connections.status')}</th>
             <th scope="col" className="num">
               HTTP
             </th>
             <th scope="col" className="num">
-              Time
+              {t('ex.time')}
             </th>
-            <th scope="col">Cache</th>
+            <th scope="col">{t('ex.cache')}</th>
           </tr>
         </thead>
         <tbody>
@@ -259,7 +257,7 @@ export function ExecutionTable({
                   type="button"
                   className="link"
                   onClick={() => onOpen(row.id)}
-                  aria-label={`Open execution ${row.id}`}
+                  aria-label={t('ex.open', { id: row.id })}
                 >
                   <Time value={row.startedAt} />
                 </button>
@@ -295,7 +293,7 @@ export function ExecutionDrawer({ id, onClose }: { id: string; onClose: () => vo
   );
   const item = detail.data;
   return (
-    <Drawer title="Execution" onClose={onClose}>
+    <Drawer title={t('ex.execution')} onClose={onClose}>
       {!item ? (
         detail.error ? (
           <MonitoringError error={detail.error} onRetry={detail.reload} />
@@ -307,32 +305,32 @@ export function ExecutionDrawer({ id, onClose }: { id: string; onClose: () => vo
           <div className="call-summary">
             <Badge value={item.status} /> <strong>HTTP {item.responseStatus ?? '—'}</strong>
             <span>{formatMs(item.executionTime)}</span>
-            <span>{item.cached ? 'served from cache' : 'not cached'}</span>
+            <span>{item.cached ? t('ex.fromCache') : t('ex.notCached')}</span>
             <span>
-              retries: {item.retryCount}/{item.maxRetries}
+              {t('ex.retries')}: {item.retryCount}/{item.maxRetries}
             </span>
           </div>
           <dl className="details">
-            <dt>Request</dt>
+            <dt>{t('ex.request')}</dt>
             <dd>
               <code>{item.method ?? item.executionType}</code> <code className="url">{item.url ?? '—'}</code>
             </dd>
-            <dt>Connection</dt>
+            <dt>{t('overview.connection')}</dt>
             <dd>
               <Link href={`/connections/${item.connectionId}`}>
                 {item.connectionName ?? item.connectionId}
               </Link>
             </dd>
-            <dt>Type</dt>
+            <dt>{t('ex.type')}</dt>
             <dd>{item.executionType}</dd>
-            <dt>Started</dt>
+            <dt>{t('ex.started')}</dt>
             <dd>
               <Time value={item.startedAt} />{' '}
-              <span className="muted">({new Date(item.startedAt).toLocaleString()})</span>
+              <span className="muted">({formatDateTime(item.startedAt)})</span>
             </dd>
-            <dt>Bytes</dt>
+            <dt>{t('ex.bytes')}</dt>
             <dd>{formatNumber(item.bytesTransferred)}</dd>
-            <dt>Triggered by</dt>
+            <dt>{t('ex.triggeredBy')}</dt>
             <dd>{item.triggeredBy ?? '—'}</dd>
             <dt>Id</dt>
             <dd>
@@ -343,17 +341,17 @@ export function ExecutionDrawer({ id, onClose }: { id: string; onClose: () => vo
             <div className="error-box">
               {item.errorCode ? <strong>{item.errorCode}: </strong> : null}
               {item.errorMessage}
-              {item.errorDetails ? <Json value={item.errorDetails} label="Error details" /> : null}
+              {item.errorDetails ? <Json value={item.errorDetails} label={t('ex.errorDetails')} /> : null}
             </div>
           ) : null}
-          <h3>Request headers</h3>
-          <Json value={item.requestHeaders ?? {}} label="Request headers" />
-          <h3>Request body</h3>
-          <Json value={item.requestBody ?? null} label="Request body" />
-          <h3>Response headers</h3>
-          <Json value={item.responseHeaders ?? {}} label="Response headers" />
-          <h3>Response body</h3>
-          <Json value={item.responseBody ?? null} label="Response body" />
+          <h3>{t('ex.requestHeaders')}</h3>
+          <Json value={item.requestHeaders ?? {}} label={t('ex.requestHeaders')} />
+          <h3>{t('ex.requestBody')}</h3>
+          <Json value={item.requestBody ?? null} label={t('ex.requestBody')} />
+          <h3>{t('ex.responseHeaders')}</h3>
+          <Json value={item.responseHeaders ?? {}} label={t('ex.responseHeaders')} />
+          <h3>{t('ex.responseBody')}</h3>
+          <Json value={item.responseBody ?? null} label={t('ex.responseBody')} />
         </div>
       )}
     </Drawer>
@@ -376,12 +374,12 @@ export function RecentExecutions({ connectionId, refresh }: { connectionId: stri
   }, [refresh]);
   if (list.error && !list.data) return <MonitoringError error={list.error} onRetry={list.reload} />;
   if (!list.data) return <Loading />;
-  if (list.data.items.length === 0) return <div className="empty">No calls through this connection yet.</div>;
+  if (list.data.items.length === 0) return <div className="empty">{t('ex.noneForConnection')}</div>;
   return (
     <>
       <ExecutionTable rows={list.data.items} onOpen={setOpen} />
       <p>
-        <Link href={`/executions?connectionId=${connectionId}`}>All executions of this connection</Link>
+        <Link href={`/executions?connectionId=${connectionId}`}>{t('ex.allOfConnection')}</Link>
       </p>
       {open ? <ExecutionDrawer id={open} onClose={() => setOpen(undefined)} /> : null}
     </>

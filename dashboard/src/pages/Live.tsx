@@ -1,6 +1,6 @@
 import { type ReactNode, useCallback, useState } from 'react';
 import { Badge, Card, formatMs, PageHeader } from '../components/ui';
-import { t } from '../i18n';
+import { formatDateTime, t } from '../i18n';
 import { Link } from '../router';
 import { STREAM_EVENTS, StreamBadge, useStream } from '../stream';
 import type { StreamEvent } from '../types';
@@ -31,19 +31,19 @@ export function LivePage() {
           <>
             <StreamBadge state={state} />
             <button type="button" onClick={() => setPaused((value) => !value)} aria-pressed={paused}>
-              {paused ? 'Resume' : 'Pause'}
+              {paused ? t('live.resume') : t('live.pause')}
             </button>
             <button type="button" onClick={() => setEvents([])} disabled={events.length === 0}>
-              Clear
+              {t('live.clear')}
             </button>
           </>
         }
       >
-        What happens now on this node, for your tenant only. The last {KEEP} events are kept on this page.
+        {t('live.intro', { keep: KEEP })}
       </PageHeader>
       <Card>
         <fieldset className="checks inline">
-          <legend className="sr-only">Show</legend>
+          <legend className="sr-only">{t('live.show')}</legend>
           {STREAM_EVENTS.map((name) => (
             <label key={name} className="check">
               <input
@@ -63,11 +63,7 @@ export function LivePage() {
           ))}
         </fieldset>
         {visible.length === 0 ? (
-          <div className="empty">
-            {state === 'open'
-              ? 'Waiting for events… Make a call through a connection and it shows up here.'
-              : 'Connecting to the live stream…'}
-          </div>
+          <div className="empty">{state === 'open' ? t('live.waiting') : t('live.connecting')}</div>
         ) : (
           <ol className="live-list" aria-live="polite" aria-relevant="additions">
             {visible.map((event) => (
@@ -87,7 +83,9 @@ export function LivePage() {
 
 function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string) => void }) {
   const data = event.data;
-  const time = new Date(typeof data.time === 'string' ? data.time : event.receivedAt).toLocaleTimeString();
+  const time = formatDateTime(typeof data.time === 'string' ? data.time : event.receivedAt, {
+    timeStyle: 'medium',
+  });
   const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
   let body: ReactNode;
   switch (event.event) {
@@ -99,13 +97,13 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
           {formatMs(typeof data.durationMs === 'number' ? data.durationMs : null)}
           {data.cacheStatus ? ` · cache ${text(data.cacheStatus)}` : ''}
           {data.code ? <code className="bad-text"> {text(data.code)}</code> : null} ·{' '}
-          <Link href={`/connections/${text(data.connectionId)}`}>connection</Link>
+          <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
           {data.executionId ? (
             <>
               {' '}
               ·{' '}
               <button type="button" className="link" onClick={() => onOpen(text(data.executionId))}>
-                details
+                {t('live.details')}
               </button>
             </>
           ) : null}
@@ -120,7 +118,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
           <Link
             href={`/webhooks?tab=deliveries${data.subscriptionId ? `&subscriptionId=${text(data.subscriptionId)}` : data.endpointId ? `&endpointId=${text(data.endpointId)}` : ''}`}
           >
-            deliveries
+            {t('live.deliveries')}
           </Link>
         </>
       );
@@ -129,7 +127,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
       body = (
         <>
           health <Badge value={text(data.previous)} /> → <Badge value={text(data.current)} /> ·{' '}
-          <Link href={`/connections/${text(data.connectionId)}`}>connection</Link>
+          <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
         </>
       );
       break;
@@ -138,7 +136,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
         <>
           circuit{' '}
           <Badge value={text(data.state) === 'open' ? 'failed' : 'success'} label={text(data.state)} /> ·{' '}
-          <Link href={`/connections/${text(data.connectionId)}`}>connection</Link>
+          <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
         </>
       );
       break;
@@ -146,7 +144,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
       body = (
         <>
           <Badge value={text(data.state)} /> <Badge value={text(data.severity)} /> {text(data.message)} ·{' '}
-          <Link href="/alerts">alerts</Link>
+          <Link href="/alerts">{t('live.alerts')}</Link>
         </>
       );
       break;

@@ -15,7 +15,7 @@ type Range = (typeof RANGES)[number];
 function percent(value: number | null | undefined): string {
   return value === null || value === undefined
     ? '—'
-    : `${value.toFixed(value >= 99.95 || value === 0 ? 0 : 1)}%`;
+    : `${formatNumber(value, value >= 99.95 || value === 0 ? 0 : 1)}%`;
 }
 
 function toneOfRate(rate: number | null | undefined): 'good' | 'warn' | 'bad' | undefined {
@@ -69,17 +69,27 @@ export function OverviewPage() {
     const times = groups.map((group) => Math.floor(new Date(group.key).getTime() / 1000));
     const series: Series[] = [
       // Failed bars drawn over the total: the red part of a bar is its failed share.
-      { label: 'Calls', values: groups.map((group) => group.totalRequests), color: '#2f9e44', bars: true },
-      { label: 'Failed', values: groups.map((group) => group.failedRequests), color: '#e03131', bars: true },
       {
-        label: 'Avg latency',
+        label: t('overview.calls'),
+        values: groups.map((group) => group.totalRequests),
+        color: '#2f9e44',
+        bars: true,
+      },
+      {
+        label: t('overview.failed'),
+        values: groups.map((group) => group.failedRequests),
+        color: '#e03131',
+        bars: true,
+      },
+      {
+        label: t('overview.avgLatency'),
         values: groups.map((group) => group.avgResponseTime),
         color: '#3b5bdb',
         right: true,
         unit: ' ms',
       },
       {
-        label: 'p95 latency',
+        label: t('overview.p95Latency'),
         values: groups.map((group) => group.p95ResponseTime),
         color: '#f08c00',
         right: true,
@@ -97,7 +107,7 @@ export function OverviewPage() {
         actions={
           <>
             <StreamBadge state={streamState} />
-            <fieldset className="segmented" aria-label="Time range">
+            <fieldset className="segmented" aria-label={t('overview.timeRange')}>
               {RANGES.map((item) => (
                 <label key={item} className={item === range ? 'on' : ''}>
                   <input
@@ -114,59 +124,64 @@ export function OverviewPage() {
           </>
         }
       >
-        How your integrations are doing
-        {liveCalls > 0
-          ? ` · ${liveCalls} live call${liveCalls === 1 ? '' : 's'} since you opened this page`
-          : ''}
-        .
+        {t('overview.intro')}
+        {liveCalls > 0 ? t('overview.liveCalls', { count: formatNumber(liveCalls) }) : ''}.
       </PageHeader>
 
       {metrics.error && !metrics.data ? (
         <MonitoringError error={metrics.error} onRetry={metrics.reload} />
       ) : null}
       <div className="kpis" aria-live="polite">
-        <Kpi label="Calls" value={formatNumber(totals?.totalRequests)} hint={`last ${range}`} />
         <Kpi
-          label="Success rate"
+          kpi="Calls"
+          label={t('overview.calls')}
+          value={formatNumber(totals?.totalRequests)}
+          hint={t('overview.last', { range })}
+        />
+        <Kpi
+          label={t('overview.successRate')}
           value={percent(totals?.successRate)}
           tone={toneOfRate(totals?.successRate)}
         />
-        <Kpi label="Avg latency" value={formatMs(totals?.avgResponseTime)} />
-        <Kpi label="p95 latency" value={formatMs(totals?.p95ResponseTime)} />
+        <Kpi label={t('overview.avgLatency')} value={formatMs(totals?.avgResponseTime)} />
+        <Kpi label={t('overview.p95Latency')} value={formatMs(totals?.p95ResponseTime)} />
         <Kpi
-          label="Errors"
+          label={t('overview.errors')}
           value={formatNumber(totals?.failedRequests)}
           tone={totals ? (totals.failedRequests > 0 ? 'bad' : 'good') : undefined}
         />
         <Kpi
-          label="Cache hits"
+          label={t('overview.cacheHits')}
           value={cacheLookups > 0 && totals ? percent((totals.cacheHits / cacheLookups) * 100) : '—'}
           hint={
             totals
-              ? `${formatNumber(totals.cacheHits)} hits / ${formatNumber(cacheLookups)} lookups`
+              ? t('overview.cacheHint', {
+                  hits: formatNumber(totals.cacheHits),
+                  lookups: formatNumber(cacheLookups),
+                })
               : undefined
           }
         />
         <Kpi
-          label="Connections"
+          kpi="Connections"
+          label={t('nav.connections')}
           value={cards.data ? `${cards.data.activeConnections} / ${cards.data.totalConnections}` : '—'}
-          hint="active / total"
+          hint={t('overview.activeTotal')}
         />
       </div>
 
-      <Card title={`Calls and latency, last ${range}`}>
+      <Card title={t('overview.chartTitle', { range })}>
         {metrics.data ? (
           metrics.data.totals.totalRequests === 0 ? (
             <div className="empty">
-              No calls in this range yet. Make one from a connection's{' '}
-              <Link href="/connections">Try a call</Link> panel, or through{' '}
-              <code>POST /api/v1/connections/:id/execute</code>.
+              {t('overview.noCalls')} <Link href="/connections">{t('overview.tryCall')}</Link>{' '}
+              {t('overview.panelOr')} <code>POST /api/v1/connections/:id/execute</code>.
             </div>
           ) : (
             <TimeSeriesChart
               times={chart.times}
               series={chart.series}
-              label={`Calls per ${groupBy} and latency over the last ${range}`}
+              label={t('overview.chartLabel', { groupBy, range })}
             />
           )
         ) : metrics.loading ? (
@@ -175,27 +190,27 @@ export function OverviewPage() {
       </Card>
 
       <div className="grid two">
-        <Card title="Top APIs (7 days)">
+        <Card title={t('overview.topApis')}>
           {top.error && !top.data ? (
             <MonitoringError error={top.error} onRetry={top.reload} />
           ) : !top.data ? (
             <Loading />
           ) : top.data.items.length === 0 ? (
-            <div className="empty">No calls in the last 7 days.</div>
+            <div className="empty">{t('overview.noCalls7d')}</div>
           ) : (
             <div className="table-wrap">
               <table>
                 <thead>
                   <tr>
-                    <th scope="col">Connection</th>
+                    <th scope="col">{t('overview.connection')}</th>
                     <th scope="col" className="num">
-                      Calls
+                      {t('overview.calls')}
                     </th>
                     <th scope="col" className="num">
-                      Errors
+                      {t('overview.errors')}
                     </th>
                     <th scope="col" className="num">
-                      Avg
+                      {t('overview.avg')}
                     </th>
                   </tr>
                 </thead>
@@ -221,32 +236,32 @@ export function OverviewPage() {
             </div>
           )}
         </Card>
-        <Card title="Connection health (24 hours)">
+        <Card title={t('overview.health24h')}>
           {health.error && !health.data ? (
             <MonitoringError error={health.error} onRetry={health.reload} />
           ) : !health.data ? (
             <Loading />
           ) : health.data.items.length === 0 ? (
             <div className="empty">
-              No connections yet. <Link href="/connections">Create one</Link>.
+              {t('overview.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
             </div>
           ) : (
             <div className="table-wrap">
               <table>
                 <thead>
                   <tr>
-                    <th scope="col">Connection</th>
-                    <th scope="col">Health</th>
+                    <th scope="col">{t('overview.connection')}</th>
+                    <th scope="col">{t('connections.health')}</th>
                     <th scope="col" className="num">
-                      Calls
+                      {t('overview.calls')}
                     </th>
                     <th scope="col" className="num">
-                      Success
+                      {t('overview.success')}
                     </th>
                     <th scope="col" className="num">
-                      Avg
+                      {t('overview.avg')}
                     </th>
-                    <th scope="col">Last call</th>
+                    <th scope="col">{t('overview.lastCall')}</th>
                   </tr>
                 </thead>
                 <tbody>
