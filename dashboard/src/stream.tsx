@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { ADMIN, storedKey } from './api';
+import { t } from './i18n';
 import type { StreamEvent } from './types';
 
 export const STREAM_EVENTS = ['execution', 'delivery', 'health', 'circuit', 'alert'] as const;
@@ -50,7 +51,12 @@ export function useStream(onEvent: (event: StreamEvent) => void, enabled = true)
 }
 
 export function StreamBadge({ state }: { state: StreamState }) {
-  const label = state === 'open' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline';
+  const label =
+    state === 'open'
+      ? t('stream.live')
+      : state === 'connecting'
+        ? t('stream.connecting')
+        : t('stream.offline');
   return (
     <span className="stream-state" role="status" aria-live="polite">
       <span className={`live-dot ${state === 'open' ? 'on' : ''}`} aria-hidden="true" />

@@ -13,6 +13,7 @@ import {
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { t } from '../i18n';
 import { useCanEdit } from '../role';
 import { Link, navigate } from '../router';
 import type { CallResult, Connection, ConnectionEndpoint, TestResult } from '../types';
@@ -49,8 +50,8 @@ export function ConnectionDetailPage({ id }: { id: string }) {
   const item = connection.data;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link href="/connections">Connections</Link> / <span aria-current="page">{item.name}</span>
+      <nav aria-label={t('detail.breadcrumb')} className="breadcrumb">
+        <Link href="/connections">{t('nav.connections')}</Link> / <span aria-current="page">{item.name}</span>
       </nav>
       <PageHeader
         title={item.name}
@@ -58,18 +59,18 @@ export function ConnectionDetailPage({ id }: { id: string }) {
           canEdit ? (
             <>
               <button type="button" onClick={() => void test.run()} disabled={test.busy}>
-                {test.busy ? 'Testing…' : 'Test connection'}
+                {test.busy ? t('connections.testing') : t('detail.test')}
               </button>
               <button type="button" onClick={() => setEditing(true)}>
-                Edit
+                {t('detail.edit')}
               </button>
               {item.status === 'inactive' ? (
                 <button type="button" onClick={() => void toggle.run('active')} disabled={toggle.busy}>
-                  Enable
+                  {t('detail.enable')}
                 </button>
               ) : (
                 <button type="button" onClick={() => void toggle.run('inactive')} disabled={toggle.busy}>
-                  Disable
+                  {t('detail.disable')}
                 </button>
               )}
               <button
@@ -77,50 +78,45 @@ export function ConnectionDetailPage({ id }: { id: string }) {
                 className="danger"
                 disabled={remove.busy}
                 onClick={() => {
-                  if (
-                    window.confirm(
-                      `Delete the connection "${item.name}"? Calls through it will stop working.`,
-                    )
-                  )
-                    void remove.run();
+                  if (window.confirm(t('detail.confirmDelete', { name: item.name }))) void remove.run();
                 }}
               >
-                Delete
+                {t('detail.delete')}
               </button>
             </>
           ) : undefined
         }
       >
-        {item.description ?? `${item.connectorId} connection`}
+        {item.description ?? t('detail.defaultDescription', { connector: item.connectorId })}
       </PageHeader>
       <ErrorBox error={test.error ?? toggle.error ?? remove.error} />
       {testResult ? (
         <div className={`notice ${testResult.ok ? 'good' : 'bad'}`} role="status">
-          Test {testResult.ok ? 'passed' : 'failed'}: {testResult.message}{' '}
+          {testResult.ok ? t('detail.testPassed') : t('detail.testFailed')}: {testResult.message}{' '}
           <Badge value={testResult.healthStatus} />
         </div>
       ) : null}
       <div className="grid two">
-        <Card title="Details">
+        <Card title={t('detail.details')}>
           <dl className="details">
-            <dt>Connector</dt>
+            <dt>{t('connections.connector')}</dt>
             <dd>{item.connectorId}</dd>
-            <dt>Environment</dt>
+            <dt>{t('connections.environment')}</dt>
             <dd>{item.environment}</dd>
-            <dt>Status</dt>
+            <dt>{t('connections.status')}</dt>
             <dd>
               <Badge value={item.status} />
             </dd>
-            <dt>Health</dt>
+            <dt>{t('connections.health')}</dt>
             <dd>
-              <Badge value={item.healthStatus} /> <span className="muted">checked</span>{' '}
+              <Badge value={item.healthStatus} /> <span className="muted">{t('detail.checked')}</span>{' '}
               <Time value={item.lastHealthCheck} />
             </dd>
-            <dt>Last tested</dt>
+            <dt>{t('connections.lastTested')}</dt>
             <dd>
               <Time value={item.lastTested} />
             </dd>
-            <dt>Created</dt>
+            <dt>{t('detail.created')}</dt>
             <dd>
               <Time value={item.createdAt} />
             </dd>
@@ -130,11 +126,11 @@ export function ConnectionDetailPage({ id }: { id: string }) {
             </dd>
           </dl>
         </Card>
-        <Card title="Configuration">
-          <Json value={item.config} label="Configuration" />
-          <h3>Authentication</h3>
-          <Json value={item.authConfig ?? 'none'} label="Authentication settings" />
-          <h3>Credentials</h3>
+        <Card title={t('connections.configuration')}>
+          <Json value={item.config} label={t('connections.configuration')} />
+          <h3>{t('connections.authentication')}</h3>
+          <Json value={item.authConfig ?? t('detail.none')} label={t('detail.authSettings')} />
+          <h3>{t('detail.credentials')}</h3>
           {item.credentials && Object.keys(item.credentials).length > 0 ? (
             <dl className="details">
               {Object.entries(item.credentials).map(([field, masked]) => (
@@ -147,7 +143,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
               ))}
             </dl>
           ) : (
-            <p className="muted">No stored credentials.</p>
+            <p className="muted">{t('detail.noCredentials')}</p>
           )}
         </Card>
       </div>
@@ -163,7 +159,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
       ) : null}
       {canEdit ? <ApiTester connectionId={id} onExecuted={() => setExecuted((count) => count + 1)} /> : null}
       <Endpoints connectionId={id} />
-      <Card title="Recent executions">
+      <Card title={t('detail.recent')}>
         <RecentExecutions connectionId={id} refresh={executed} />
       </Card>
     </>
@@ -207,17 +203,17 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
     void execute.run();
   };
   return (
-    <Card title="Try a call">
-      <form className="tester" onSubmit={submit} aria-label="Try a call">
+    <Card title={t('call.title')}>
+      <form className="tester" onSubmit={submit} aria-label={t('call.title')}>
         <div className="tester-line">
-          <Field label="Method" htmlFor="call-method">
+          <Field label={t('ex.method')} htmlFor="call-method">
             <select id="call-method" value={method} onChange={(event) => setMethod(event.target.value)}>
               {METHODS.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="Path" htmlFor="call-endpoint">
+          <Field label={t('call.path')} htmlFor="call-endpoint">
             <input
               id="call-endpoint"
               required
@@ -227,13 +223,13 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
             />
           </Field>
           <button type="submit" className="primary" disabled={execute.busy}>
-            {execute.busy ? 'Sending…' : 'Send'}
+            {execute.busy ? t('call.sending') : t('call.send')}
           </button>
         </div>
         <details>
-          <summary>Query, headers, body</summary>
+          <summary>{t('call.more')}</summary>
           <div className="grid three">
-            <Field label="Query parameters (JSON)" htmlFor="call-query">
+            <Field label={t('call.query')} htmlFor="call-query">
               <textarea
                 id="call-query"
                 className="mono"
@@ -243,7 +239,7 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
                 placeholder='{"page": 1}'
               />
             </Field>
-            <Field label="Headers (JSON)" htmlFor="call-headers">
+            <Field label={t('call.headers')} htmlFor="call-headers">
               <textarea
                 id="call-headers"
                 className="mono"
@@ -253,7 +249,7 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
                 placeholder='{"accept": "application/json"}'
               />
             </Field>
-            <Field label="Body (JSON)" htmlFor="call-body">
+            <Field label={t('call.body')} htmlFor="call-body">
               <textarea
                 id="call-body"
                 className="mono"
@@ -270,7 +266,7 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
               checked={skipCache}
               onChange={(event) => setSkipCache(event.target.checked)}
             />
-            <label htmlFor="call-skip-cache">Skip the response cache</label>
+            <label htmlFor="call-skip-cache">{t('call.skipCache')}</label>
           </div>
         </details>
       </form>
@@ -280,11 +276,17 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
           <div className="call-summary">
             <Badge value={result.status} /> <strong>HTTP {result.statusCode ?? '—'}</strong>
             <span>{formatMs(result.executionTime)}</span>
-            <span>cache: {result.cacheStatus ?? (result.cached ? 'HIT' : 'MISS')}</span>
-            {result.retries ? <span>retries: {result.retries}</span> : null}
+            <span>
+              {t('ex.cache')}: {result.cacheStatus ?? (result.cached ? 'HIT' : 'MISS')}
+            </span>
+            {result.retries ? (
+              <span>
+                {t('ex.retries')}: {result.retries}
+              </span>
+            ) : null}
             {result.executionId ? (
               <Link href={`/executions?id=${result.executionId}`}>
-                execution {result.executionId.slice(0, 8)}
+                {t('call.execution', { id: result.executionId.slice(0, 8) })}
               </Link>
             ) : null}
           </div>
@@ -295,12 +297,12 @@ function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecu
           ) : null}
           <div className="grid two">
             <div>
-              <h3>Body</h3>
-              <Json value={result.data} label="Response body" />
+              <h3>{t('call.bodyTitle')}</h3>
+              <Json value={result.data} label={t('ex.responseBody')} />
             </div>
             <div>
-              <h3>Headers</h3>
-              <Json value={result.headers ?? {}} label="Response headers" />
+              <h3>{t('call.headersTitle')}</h3>
+              <Json value={result.headers ?? {}} label={t('ex.responseHeaders')} />
             </div>
           </div>
         </div>
@@ -341,7 +343,7 @@ function Endpoints({ connectionId }: { connectionId: string }) {
   });
   return (
     <Card
-      title="Endpoints"
+      title={t('ep.title')}
       actions={
         canEdit ? (
           <button
@@ -350,7 +352,7 @@ function Endpoints({ connectionId }: { connectionId: string }) {
             onClick={() => setAdding((value) => !value)}
             aria-expanded={adding}
           >
-            {adding ? 'Cancel' : 'Add endpoint'}
+            {adding ? t('ui.cancel') : t('ep.add')}
           </button>
         ) : undefined
       }
@@ -363,17 +365,17 @@ function Endpoints({ connectionId }: { connectionId: string }) {
             void add.run();
           }}
         >
-          <Field label="Name" htmlFor="ep-name">
+          <Field label={t('connections.name')} htmlFor="ep-name">
             <input id="ep-name" required value={name} onChange={(event) => setName(event.target.value)} />
           </Field>
-          <Field label="Method" htmlFor="ep-method">
+          <Field label={t('ex.method')} htmlFor="ep-method">
             <select id="ep-method" value={method} onChange={(event) => setMethod(event.target.value)}>
               {METHODS.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="Path" htmlFor="ep-url">
+          <Field label={t('call.path')} htmlFor="ep-url">
             <input
               id="ep-url"
               required
@@ -383,7 +385,7 @@ function Endpoints({ connectionId }: { connectionId: string }) {
             />
           </Field>
           <button type="submit" className="primary" disabled={add.busy}>
-            Save
+            {t('ep.save')}
           </button>
         </form>
       ) : null}
@@ -393,20 +395,20 @@ function Endpoints({ connectionId }: { connectionId: string }) {
         error={list.error}
         data={list.data?.items}
         reload={list.reload}
-        empty="No named endpoints. Calls can use any path; name the ones you use often to give them their own timeout, mapping and limits."
+        empty={t('ep.empty')}
       >
         {(items) => (
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Path</th>
-                  <th scope="col">Timeout</th>
-                  <th scope="col">Active</th>
+                  <th scope="col">{t('connections.name')}</th>
+                  <th scope="col">{t('ex.method')}</th>
+                  <th scope="col">{t('call.path')}</th>
+                  <th scope="col">{t('ep.timeout')}</th>
+                  <th scope="col">{t('ep.active')}</th>
                   <th scope="col">
-                    <span className="sr-only">Actions</span>
+                    <span className="sr-only">{t('ui.actions')}</span>
                   </th>
                 </tr>
               </thead>
@@ -422,7 +424,7 @@ function Endpoints({ connectionId }: { connectionId: string }) {
                     </td>
                     <td>{endpoint.timeoutSeconds} s</td>
                     <td>
-                      <Badge value={endpoint.isActive} label={endpoint.isActive ? 'yes' : 'no'} />
+                      <Badge value={endpoint.isActive} label={endpoint.isActive ? t('ui.yes') : t('ui.no')} />
                     </td>
                     <td>
                       {canEdit ? (
@@ -430,11 +432,11 @@ function Endpoints({ connectionId }: { connectionId: string }) {
                           type="button"
                           className="small danger"
                           onClick={() => {
-                            if (window.confirm(`Delete the endpoint "${endpoint.endpointName}"?`))
+                            if (window.confirm(t('ep.confirmDelete', { name: endpoint.endpointName })))
                               void remove.run(endpoint.id);
                           }}
                         >
-                          Delete
+                          {t('detail.delete')}
                         </button>
                       ) : null}
                     </td>

@@ -101,18 +101,14 @@ export function TransformPage() {
 
   return (
     <>
-      <PageHeader title={t('transform.title')}>
-        Run a data pipeline (<code>convert</code>, <code>validate</code>, <code>map</code>,{' '}
-        <code>filter</code>, <code>template</code>) over a sample input and see each step's output. Nothing is
-        saved.
-      </PageHeader>
-      <form onSubmit={submit} aria-label="Transform pipeline">
+      <PageHeader title={t('transform.title')}>{t('transform.intro')}</PageHeader>
+      <form onSubmit={submit} aria-label={t('transform.form')}>
         <div className="grid two">
           <Card
-            title="Steps"
+            title={t('transform.steps')}
             actions={
               <select
-                aria-label="Load an example"
+                aria-label={t('transform.loadExample')}
                 value=""
                 onChange={(event) => {
                   const example = EXAMPLES[event.target.value];
@@ -125,14 +121,14 @@ export function TransformPage() {
                   );
                 }}
               >
-                <option value="">Examples…</option>
+                <option value="">{t('transform.examples')}</option>
                 {Object.keys(EXAMPLES).map((name) => (
                   <option key={name}>{name}</option>
                 ))}
               </select>
             }
           >
-            <Field label="Pipeline steps (JSON list)" htmlFor="tf-steps">
+            <Field label={t('transform.stepsField')} htmlFor="tf-steps">
               <textarea
                 id="tf-steps"
                 className="mono"
@@ -143,8 +139,8 @@ export function TransformPage() {
               />
             </Field>
           </Card>
-          <Card title="Input">
-            <Field label="Input (JSON, or text for a convert step)" htmlFor="tf-input">
+          <Card title={t('transform.input')}>
+            <Field label={t('transform.inputField')} htmlFor="tf-input">
               <textarea
                 id="tf-input"
                 className="mono"
@@ -158,21 +154,21 @@ export function TransformPage() {
         </div>
         <div className="form-actions left">
           <button type="submit" className="primary" disabled={run.busy || !canEdit}>
-            {run.busy ? 'Running…' : 'Run pipeline'}
+            {run.busy ? t('transform.running') : t('transform.run')}
           </button>
         </div>
       </form>
       {parseError ? <ErrorBox error={new Error(parseError)} /> : null}
       <ErrorBox error={run.error} />
       {answer ? (
-        <Card title="Output">
+        <Card title={t('transform.output')}>
           {answer.filtered ? (
             <p className="notice" role="status">
-              A filter stopped the pipeline: there is no output and later steps did not run.
+              {t('transform.filtered')}
             </p>
           ) : null}
           <div data-testid="transform-output">
-            <Json value={answer.output} label="Pipeline output" />
+            <Json value={answer.output} label={t('transform.pipelineOutput')} />
           </div>
           <Trace steps={answer.steps} />
         </Card>
@@ -185,7 +181,7 @@ export function TransformPage() {
 function Trace({ steps }: { steps: StepTrace[] }) {
   return (
     <>
-      <h3>Steps</h3>
+      <h3>{t('transform.steps')}</h3>
       <ol className="trace">
         {steps.map((step, index) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: steps have no identity beyond their position
@@ -195,7 +191,7 @@ function Trace({ steps }: { steps: StepTrace[] }) {
               {step.passed !== undefined ? (
                 <Badge
                   value={step.passed ? 'success' : 'filtered'}
-                  label={step.passed ? 'passed' : 'stopped'}
+                  label={step.passed ? t('transform.passed') : t('transform.stopped')}
                 />
               ) : null}
               {step.error ? <Badge value="error" /> : null}
@@ -204,12 +200,17 @@ function Trace({ steps }: { steps: StepTrace[] }) {
             {step.error ? (
               <ErrorBox
                 error={
-                  new ApiError(422, step.error.code ?? '', step.error.message ?? 'failed', step.error.errors)
+                  new ApiError(
+                    422,
+                    step.error.code ?? '',
+                    step.error.message ?? t('transform.failed'),
+                    step.error.errors,
+                  )
                 }
               />
             ) : (
               <details>
-                <summary>Output</summary>
+                <summary>{t('transform.output')}</summary>
                 <Json value={step.output} />
               </details>
             )}
