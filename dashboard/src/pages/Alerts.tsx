@@ -3,31 +3,37 @@ import { ADMIN, api, type Page } from '../api';
 import { MonitoringError } from '../components/Unavailable';
 import { Badge, Card, ErrorBox, Field, formatNumber, Loading, PageHeader, Time } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
-import { t } from '../i18n';
+import { type MessageKey, t } from '../i18n';
 import { useCanEdit } from '../role';
 import { useStream } from '../stream';
 import type { AlertChannel, AlertEvent, AlertRule, Connection, Subscription } from '../types';
 
-const TYPES: Record<string, { label: string; unit: string; hint: string }> = {
-  error_rate: { label: 'Error rate', unit: '%', hint: 'Percent of calls that failed in the window' },
-  response_time: { label: 'Response time', unit: 'ms', hint: 'Average or p95 latency in the window' },
-  rate_limit: {
-    label: 'Rate-limit hits',
-    unit: 'calls',
-    hint: 'Calls refused by a rate limit in the window',
-  },
-  health_check: {
-    label: 'Health check',
-    unit: 'connections',
-    hint: 'Connections unhealthy in scope (threshold usually 0)',
-  },
-  webhook_failures: {
-    label: 'Webhook failures',
-    unit: 'deliveries',
-    hint: 'Dead-lettered deliveries in the window',
-  },
-  queue_backlog: { label: 'Queue backlog', unit: 'deliveries', hint: 'Due deliveries older than the window' },
+const TYPE_NAMES = [
+  'error_rate',
+  'response_time',
+  'rate_limit',
+  'health_check',
+  'webhook_failures',
+  'queue_backlog',
+] as const;
+const UNITS: Record<string, string> = {
+  error_rate: '%',
+  response_time: 'ms',
+  rate_limit: 'al.u.calls',
+  health_check: 'al.u.connections',
+  webhook_failures: 'al.u.deliveries',
+  queue_backlog: 'al.u.deliveries',
 };
+/** Labels, units and hints of the alert types, in the current language. */
+function typeInfo(type: string): { label: string; unit: string; hint: string } | undefined {
+  if (!(TYPE_NAMES as readonly string[]).includes(type)) return undefined;
+  const unit = UNITS[type];
+  return {
+    label: t(`al.t.${type}` as MessageKey),
+    unit: unit.startsWith('al.') ? t(unit as MessageKey) : unit,
+    hint: t(`al.h.${type}` as MessageKey),
+  };
+}
 const SEVERITIES = ['info', 'warning', 'error', 'critical'];
 const OPERATORS = ['gt', 'gte', 'lt', 'lte'];
 const OPERATOR_TEXT: Record<string, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤', eq: '=' };
@@ -46,11 +52,11 @@ export function AlertsPage() {
   );
   const scopeText = (rule: AlertRule) =>
     rule.scope.kind === 'all'
-      ? 'all'
+      ? t('al.all')
       : rule.scope.kind === 'connection'
         ? (connections.data?.items.find((item) => item.id === rule.scope.connectionId)?.name ??
-          `connection ${rule.scope.connectionId?.slice(0, 8)}`)
-        : `subscription ${rule.scope.subscriptionId?.slice(0, 8)}`;
+          t('al.scopeConnection', { id: rule.scope.connectionId?.slice(0, 8) ?? '' }))
+        : t('al.scopeSubscription', { id: rule.scope.subscriptionId?.slice(0, 8) ?? '' });
   useStream((event) => {
     if (event.event === 'alert') setTick((value) => value + 1);
   });
@@ -75,13 +81,12 @@ export function AlertsPage() {
               onClick={() => setCreating((value) => !value)}
               aria-expanded={creating}
             >
-              {creating ? 'Cancel' : 'New alert rule'}
+              {creating ? t('ui.cancel') : t('al.new')}
             </button>
           ) : undefined
         }
       >
-        Rules evaluated every minute; a rule must hold for its “for” duration before it fires, and notifies
-        once per firing.
+        {t('al.intro')}
       </PageHeader>
       {creating ? (
         <CreateRule
@@ -91,29 +96,27 @@ export function AlertsPage() {
           }}
         />
       ) : null}
-      <Card title="Rules">
+      <Card title={t('al.rules')}>
         <ErrorBox error={toggle.error ?? remove.error} />
         {rules.error && !rules.data ? (
           <MonitoringError error={rules.error} onRetry={rules.reload} />
         ) : !rules.data ? (
           <Loading />
         ) : rules.data.items.length === 0 ? (
-          <div className="empty">
-            No alert rules. Create one to be told when error rates, latency or webhook failures go wrong.
-          </div>
+          <div className="empty">{t('al.noRules')}</div>
         ) : (
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Condition</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Fired</th>
+                  <th scope="col">{t('connections.name')}</th>
+                  <th scope="col">{t('al.condition')}</th>
+                  <th scope="col">{t('al.scope')}</th>
+                  <th scope="col">{t('al.severity')}</th>
+                  <th scope="col">{t('al.state')}</th>
+                  <th scope="col">{t('al.fired')}</th>
                   <th scope="col">
-                    <span className="sr-only">Actions</span>
+                    <span className="sr-only">{t('ui.actions')}</span>
                   </th>
                 </tr>
               </thead>
@@ -129,16 +132,19 @@ export function AlertsPage() {
                       ) : null}
                     </td>
                     <td>
-                      {TYPES[rule.type]?.label ?? rule.type}
+                      {typeInfo(rule.type)?.label ?? rule.type}
                       {rule.condition.statistic && rule.type === 'response_time'
                         ? ` (${rule.condition.statistic})`
                         : ''}{' '}
                       {OPERATOR_TEXT[rule.condition.operator ?? 'gt'] ?? rule.condition.operator}{' '}
                       {rule.condition.threshold}
-                      {TYPES[rule.type] ? ` ${TYPES[rule.type].unit}` : ''}
+                      {typeInfo(rule.type) ? ` ${typeInfo(rule.type)?.unit}` : ''}
                       <div className="hint">
-                        window {rule.condition.windowSeconds ?? '—'} s, for {rule.condition.forSeconds ?? 0} s
-                        · now {rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2)}
+                        {t('al.windowFor', {
+                          window: rule.condition.windowSeconds ?? '—',
+                          for: rule.condition.forSeconds ?? 0,
+                          now: rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2),
+                        })}
                       </div>
                     </td>
                     <td>{scopeText(rule)}</td>
@@ -155,17 +161,17 @@ export function AlertsPage() {
                       {canEdit ? (
                         <>
                           <button type="button" className="small" onClick={() => void toggle.run(rule)}>
-                            {rule.isActive ? 'Disable' : 'Enable'}
+                            {rule.isActive ? t('detail.disable') : t('detail.enable')}
                           </button>
                           <button
                             type="button"
                             className="small danger"
                             onClick={() => {
-                              if (window.confirm(`Delete the alert rule "${rule.name}" and its events?`))
+                              if (window.confirm(t('al.confirmDelete', { name: rule.name })))
                                 void remove.run(rule);
                             }}
                           >
-                            Delete
+                            {t('detail.delete')}
                           </button>
                         </>
                       ) : null}
@@ -195,16 +201,16 @@ function Events({ tick }: { tick: number }) {
   });
   return (
     <Card
-      title="Events"
+      title={t('al.events')}
       actions={
         <select
-          aria-label="Which events"
+          aria-label={t('al.which')}
           value={state}
           onChange={(event) => setState(event.target.value as typeof state)}
         >
-          <option value="firing">Firing</option>
-          <option value="resolved">Resolved</option>
-          <option value="">All</option>
+          <option value="firing">{t('al.firing')}</option>
+          <option value="resolved">{t('al.resolved')}</option>
+          <option value="">{t('al.allEvents')}</option>
         </select>
       }
     >
@@ -214,21 +220,19 @@ function Events({ tick }: { tick: number }) {
       ) : !events.data ? (
         <Loading />
       ) : events.data.items.length === 0 ? (
-        <div className="empty">
-          {state === 'firing' ? 'Nothing is firing. All quiet.' : 'No alert events.'}
-        </div>
+        <div className="empty">{state === 'firing' ? t('al.quiet') : t('al.noEvents')}</div>
       ) : (
         <div className="table-wrap">
           <table>
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Message</th>
-                <th scope="col">State</th>
+                <th scope="col">{t('ex.when')}</th>
+                <th scope="col">{t('al.rule')}</th>
+                <th scope="col">{t('al.severity')}</th>
+                <th scope="col">{t('al.message')}</th>
+                <th scope="col">{t('al.state')}</th>
                 <th scope="col">
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t('ui.actions')}</span>
                 </th>
               </tr>
             </thead>
@@ -265,7 +269,7 @@ function Events({ tick }: { tick: number }) {
                         onClick={() => void act.run(event, 'acknowledge')}
                         disabled={act.busy}
                       >
-                        Acknowledge
+                        {t('al.acknowledge')}
                       </button>
                     ) : null}
                     {canEdit && !event.resolved ? (
@@ -275,7 +279,7 @@ function Events({ tick }: { tick: number }) {
                         onClick={() => void act.run(event, 'resolve')}
                         disabled={act.busy}
                       >
-                        Resolve
+                        {t('al.resolve')}
                       </button>
                     ) : null}
                   </td>
@@ -355,29 +359,29 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
   const emailConnections = connections.data?.items.filter((item) => item.connectorId === 'email') ?? [];
 
   return (
-    <Card title="New alert rule">
-      <form onSubmit={submit} aria-label="New alert rule">
+    <Card title={t('al.new')}>
+      <form onSubmit={submit} aria-label={t('al.new')}>
         <div className="grid three">
-          <Field label="Name" htmlFor="al-name">
+          <Field label={t('connections.name')} htmlFor="al-name">
             <input id="al-name" required value={name} onChange={(event) => setName(event.target.value)} />
           </Field>
-          <Field label="Watch" htmlFor="al-type" hint={TYPES[type]?.hint}>
+          <Field label={t('al.watch')} htmlFor="al-type" hint={typeInfo(type)?.hint}>
             <select id="al-type" value={type} onChange={(event) => setType(event.target.value)}>
-              {Object.entries(TYPES).map(([value, item]) => (
+              {TYPE_NAMES.map((value) => (
                 <option key={value} value={value}>
-                  {item.label}
+                  {typeInfo(value)?.label}
                 </option>
               ))}
             </select>
           </Field>
-          <Field label="Severity" htmlFor="al-severity">
+          <Field label={t('al.severity')} htmlFor="al-severity">
             <select id="al-severity" value={severity} onChange={(event) => setSeverity(event.target.value)}>
               {SEVERITIES.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>
           </Field>
-          <Field label="Scope" htmlFor="al-scope">
+          <Field label={t('al.scope')} htmlFor="al-scope">
             <select
               id="al-scope"
               value={scopeKind}
@@ -386,20 +390,23 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
                 setScopeId('');
               }}
             >
-              <option value="all">All connections</option>
-              <option value="connection">One connection</option>
-              <option value="subscription">One webhook subscription</option>
+              <option value="all">{t('al.allConnections')}</option>
+              <option value="connection">{t('al.oneConnection')}</option>
+              <option value="subscription">{t('al.oneSubscription')}</option>
             </select>
           </Field>
           {scopeKind !== 'all' ? (
-            <Field label={scopeKind === 'connection' ? 'Connection' : 'Subscription'} htmlFor="al-scope-id">
+            <Field
+              label={scopeKind === 'connection' ? t('overview.connection') : t('al.subscription')}
+              htmlFor="al-scope-id"
+            >
               <select
                 id="al-scope-id"
                 required
                 value={scopeId}
                 onChange={(event) => setScopeId(event.target.value)}
               >
-                <option value="">Choose…</option>
+                <option value="">{t('al.choose')}</option>
                 {(scopeKind === 'connection' ? connections.data?.items : subscriptions.data?.items)?.map(
                   (item) => (
                     <option key={item.id} value={item.id}>
@@ -411,14 +418,14 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
             </Field>
           ) : null}
           {type === 'response_time' ? (
-            <Field label="Statistic" htmlFor="al-stat">
+            <Field label={t('al.statistic')} htmlFor="al-stat">
               <select id="al-stat" value={statistic} onChange={(event) => setStatistic(event.target.value)}>
-                <option value="avg">average</option>
+                <option value="avg">{t('al.average')}</option>
                 <option value="p95">p95</option>
               </select>
             </Field>
           ) : null}
-          <Field label="Fires when value is" htmlFor="al-op">
+          <Field label={t('al.firesWhen')} htmlFor="al-op">
             <select id="al-op" value={operator} onChange={(event) => setOperator(event.target.value)}>
               {OPERATORS.map((item) => (
                 <option key={item} value={item}>
@@ -427,7 +434,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
               ))}
             </select>
           </Field>
-          <Field label={`Threshold (${TYPES[type]?.unit ?? ''})`} htmlFor="al-threshold">
+          <Field label={t('al.threshold', { unit: typeInfo(type)?.unit ?? '' })} htmlFor="al-threshold">
             <input
               id="al-threshold"
               type="number"
@@ -437,7 +444,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
               onChange={(event) => setThreshold(event.target.value)}
             />
           </Field>
-          <Field label="Window (seconds)" htmlFor="al-window">
+          <Field label={t('al.window')} htmlFor="al-window">
             <input
               id="al-window"
               type="number"
@@ -447,7 +454,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
               onChange={(event) => setWindowSeconds(event.target.value)}
             />
           </Field>
-          <Field label="For (seconds)" htmlFor="al-for" hint="How long the condition must hold before firing">
+          <Field label={t('al.for')} htmlFor="al-for" hint={t('al.forHint')}>
             <input
               id="al-for"
               type="number"
@@ -459,24 +466,24 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
           </Field>
         </div>
         <fieldset>
-          <legend>Notify</legend>
+          <legend>{t('al.notify')}</legend>
           <div className="grid three">
-            <Field label="Channel" htmlFor="al-channel">
+            <Field label={t('al.channel')} htmlFor="al-channel">
               <select
                 id="al-channel"
                 value={channelType}
                 onChange={(event) => setChannelType(event.target.value as typeof channelType)}
               >
-                <option value="">Only record events</option>
-                <option value="email">Email (through an email connection)</option>
-                <option value="slack">Slack incoming webhook</option>
-                <option value="teams">Microsoft Teams webhook</option>
-                <option value="webhook">Webhook (POST JSON)</option>
+                <option value="">{t('al.onlyRecord')}</option>
+                <option value="email">{t('al.chEmail')}</option>
+                <option value="slack">{t('al.chSlack')}</option>
+                <option value="teams">{t('al.chTeams')}</option>
+                <option value="webhook">{t('al.chWebhook')}</option>
               </select>
             </Field>
             {channelType === 'email' ? (
               <>
-                <Field label="Email connection" htmlFor="al-email-conn">
+                <Field label={t('al.emailConnection')} htmlFor="al-email-conn">
                   <select
                     id="al-email-conn"
                     required
@@ -484,7 +491,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
                     onChange={(event) => setEmailConnection(event.target.value)}
                   >
                     <option value="">
-                      {emailConnections.length === 0 ? 'Create an email connection first' : 'Choose…'}
+                      {emailConnections.length === 0 ? t('al.createEmailFirst') : t('al.choose')}
                     </option>
                     {emailConnections.map((item) => (
                       <option key={item.id} value={item.id}>
@@ -493,7 +500,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
                     ))}
                   </select>
                 </Field>
-                <Field label="To (comma-separated)" htmlFor="al-email-to">
+                <Field label={t('al.to')} htmlFor="al-email-to">
                   <input
                     id="al-email-to"
                     required
@@ -504,7 +511,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
                 </Field>
               </>
             ) : channelType ? (
-              <Field label="URL" htmlFor="al-url" hint="Shown masked after saving: it is a secret">
+              <Field label="URL" htmlFor="al-url" hint={t('al.urlHint')}>
                 <input
                   id="al-url"
                   type="url"
@@ -519,7 +526,7 @@ function CreateRule({ onCreated }: { onCreated: () => void }) {
         <ErrorBox error={create.error} />
         <div className="form-actions">
           <button type="submit" className="primary" disabled={create.busy}>
-            {create.busy ? 'Saving…' : 'Create rule'}
+            {create.busy ? t('al.saving') : t('al.create')}
           </button>
         </div>
       </form>
