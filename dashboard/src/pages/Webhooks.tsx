@@ -15,14 +15,15 @@ import {
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { t } from '../i18n';
 import { useCanEdit } from '../role';
 import { navigate, useLocation } from '../router';
 import type { Delivery, EventType, Subscription, WebhookEndpoint } from '../types';
 
 const TABS = [
-  { id: 'endpoints', label: 'Inbound endpoints' },
-  { id: 'subscriptions', label: 'Subscriptions' },
-  { id: 'deliveries', label: 'Deliveries' },
+  { id: 'endpoints', label: 'wh.tab.endpoints' },
+  { id: 'subscriptions', label: 'wh.tab.subscriptions' },
+  { id: 'deliveries', label: 'wh.tab.deliveries' },
 ] as const;
 type Tab = (typeof TABS)[number]['id'];
 
@@ -45,11 +46,8 @@ export function WebhooksPage() {
   const tab = (TABS.find((item) => item.id === search.get('tab'))?.id ?? 'endpoints') as Tab;
   return (
     <>
-      <PageHeader title="Webhooks">
-        Receive webhooks from other systems on your inbound URLs, and deliver platform events to your
-        subscribers with signatures and retries.
-      </PageHeader>
-      <div role="tablist" aria-label="Webhooks" className="tabs">
+      <PageHeader title={t('nav.webhooks')}>{t('wh.intro')}</PageHeader>
+      <div role="tablist" aria-label={t('nav.webhooks')} className="tabs">
         {TABS.map((item) => (
           <button
             key={item.id}
@@ -70,7 +68,7 @@ export function WebhooksPage() {
               }
             }}
           >
-            {item.label}
+            {t(item.label)}
           </button>
         ))}
       </div>
@@ -118,7 +116,7 @@ function Endpoints() {
   };
   return (
     <Card
-      title="Inbound endpoints"
+      title={t('wh.tab.endpoints')}
       actions={
         canEdit ? (
           <button
@@ -127,17 +125,17 @@ function Endpoints() {
             onClick={() => setCreating((value) => !value)}
             aria-expanded={creating}
           >
-            {creating ? 'Cancel' : 'New endpoint'}
+            {creating ? t('ui.cancel') : t('wh.newEndpoint')}
           </button>
         ) : undefined
       }
     >
       {creating ? (
-        <form className="inline-form" onSubmit={submit} aria-label="New inbound endpoint">
-          <Field label="Name" htmlFor="wh-name">
+        <form className="inline-form" onSubmit={submit} aria-label={t('wh.newInbound')}>
+          <Field label={t('connections.name')} htmlFor="wh-name">
             <input id="wh-name" required value={name} onChange={(event) => setName(event.target.value)} />
           </Field>
-          <Field label="Verification" htmlFor="wh-auth">
+          <Field label={t('wh.verification')} htmlFor="wh-auth">
             <select
               id="wh-auth"
               value={authenticationType}
@@ -148,11 +146,7 @@ function Endpoints() {
               ))}
             </select>
           </Field>
-          <Field
-            label="Provider's signing secret"
-            htmlFor="wh-secret"
-            hint="Leave empty to have one generated"
-          >
+          <Field label={t('wh.providerSecret')} htmlFor="wh-secret" hint={t('wh.leaveEmpty')}>
             <input
               id="wh-secret"
               type="password"
@@ -162,18 +156,18 @@ function Endpoints() {
             />
           </Field>
           <button type="submit" className="primary" disabled={create.busy}>
-            Create
+            {t('wh.create')}
           </button>
         </form>
       ) : null}
       <ErrorBox error={create.error ?? toggle.error ?? remove.error} />
       {created?.generatedSecret ? (
         <div className="notice good" role="status">
-          Endpoint <strong>{created.name}</strong> created. Its generated secret is shown only now:{' '}
+          {t('wh.endpointCreated', { name: created.name })}{' '}
           <code className="secret">{created.generatedSecret}</code>{' '}
           <CopyButton text={created.generatedSecret} />{' '}
           <button type="button" className="link" onClick={() => setCreated(undefined)}>
-            Done
+            {t('wh.done')}
           </button>
         </div>
       ) : null}
@@ -182,21 +176,21 @@ function Endpoints() {
         error={list.error}
         data={list.data?.items}
         reload={list.reload}
-        empty="No inbound endpoints. Create one and give its URL to the system that sends you webhooks (Stripe, GitHub, Slack…)."
+        empty={t('wh.noEndpoints')}
       >
         {(items) => (
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
+                  <th scope="col">{t('connections.name')}</th>
                   <th scope="col">URL</th>
-                  <th scope="col">Verification</th>
-                  <th scope="col">Secret</th>
-                  <th scope="col">Active</th>
-                  <th scope="col">Received</th>
+                  <th scope="col">{t('wh.verification')}</th>
+                  <th scope="col">{t('wh.secret')}</th>
+                  <th scope="col">{t('ep.active')}</th>
+                  <th scope="col">{t('wh.received')}</th>
                   <th scope="col">
-                    <span className="sr-only">Actions</span>
+                    <span className="sr-only">{t('ui.actions')}</span>
                   </th>
                 </tr>
               </thead>
@@ -207,14 +201,17 @@ function Endpoints() {
                     <tr key={endpoint.id}>
                       <td>{endpoint.name}</td>
                       <td className="nowrap">
-                        <code className="url">{url}</code> <CopyButton text={url} label="Copy URL" />
+                        <code className="url">{url}</code> <CopyButton text={url} label={t('wh.copyUrl')} />
                       </td>
                       <td>{endpoint.authenticationType}</td>
                       <td>
                         <code>{endpoint.secretKey ?? '—'}</code>
                       </td>
                       <td>
-                        <Badge value={endpoint.isActive} label={endpoint.isActive ? 'active' : 'off'} />
+                        <Badge
+                          value={endpoint.isActive}
+                          label={endpoint.isActive ? t('wh.active') : t('wh.off')}
+                        />
                       </td>
                       <td>
                         {endpoint.triggerCount} · <Time value={endpoint.lastTriggered} />
@@ -225,26 +222,22 @@ function Endpoints() {
                           className="small"
                           onClick={() => navigate(`/webhooks?tab=deliveries&endpointId=${endpoint.id}`)}
                         >
-                          Receipts
+                          {t('wh.receipts')}
                         </button>
                         {canEdit ? (
                           <>
                             <button type="button" className="small" onClick={() => void toggle.run(endpoint)}>
-                              {endpoint.isActive ? 'Disable' : 'Enable'}
+                              {endpoint.isActive ? t('detail.disable') : t('detail.enable')}
                             </button>
                             <button
                               type="button"
                               className="small danger"
                               onClick={() => {
-                                if (
-                                  window.confirm(
-                                    `Delete the endpoint "${endpoint.name}"? Its URL stops accepting webhooks.`,
-                                  )
-                                )
+                                if (window.confirm(t('wh.confirmDeleteEndpoint', { name: endpoint.name })))
                                   void remove.run(endpoint);
                               }}
                             >
-                              Delete
+                              {t('detail.delete')}
                             </button>
                           </>
                         ) : null}
@@ -293,7 +286,7 @@ function Subscriptions() {
   });
   const test = useAction(async (subscription: Subscription) => {
     await api.post(`${ADMIN}/webhooks/subscriptions/${subscription.id}/test`);
-    setMessage(`A test.event was queued for "${subscription.name}"; see Deliveries.`);
+    setMessage(t('wh.testQueued', { name: subscription.name }));
   });
   const toggle = useAction(async (subscription: Subscription) => {
     await api.patch(`${ADMIN}/webhooks/subscriptions/${subscription.id}`, {
@@ -311,7 +304,7 @@ function Subscriptions() {
   };
   return (
     <Card
-      title="Subscriptions"
+      title={t('wh.tab.subscriptions')}
       actions={
         canEdit ? (
           <button
@@ -320,18 +313,18 @@ function Subscriptions() {
             onClick={() => setCreating((value) => !value)}
             aria-expanded={creating}
           >
-            {creating ? 'Cancel' : 'New subscription'}
+            {creating ? t('ui.cancel') : t('wh.newSubscription')}
           </button>
         ) : undefined
       }
     >
       {creating ? (
-        <form className="stack" onSubmit={submit} aria-label="New subscription">
+        <form className="stack" onSubmit={submit} aria-label={t('wh.newSubscription')}>
           <div className="grid two">
-            <Field label="Name" htmlFor="sub-name">
+            <Field label={t('connections.name')} htmlFor="sub-name">
               <input id="sub-name" required value={name} onChange={(event) => setName(event.target.value)} />
             </Field>
-            <Field label="Target URL" htmlFor="sub-url">
+            <Field label={t('wh.targetUrl')} htmlFor="sub-url">
               <input
                 id="sub-url"
                 type="url"
@@ -343,7 +336,7 @@ function Subscriptions() {
             </Field>
           </div>
           <fieldset>
-            <legend>Events</legend>
+            <legend>{t('wh.events')}</legend>
             {catalog.data ? (
               <div className="checks">
                 {['*', ...catalog.data.items.map((item) => item.type)].map((type) => (
@@ -371,7 +364,7 @@ function Subscriptions() {
           </fieldset>
           <div className="form-actions">
             <button type="submit" className="primary" disabled={create.busy || events.length === 0}>
-              Create subscription
+              {t('wh.createSubscription')}
             </button>
           </div>
         </form>
@@ -379,10 +372,10 @@ function Subscriptions() {
       <ErrorBox error={create.error ?? test.error ?? toggle.error ?? remove.error} />
       {secret ? (
         <div className="notice good" role="status">
-          Subscription <strong>{secret.name}</strong> created. Verify our signatures with this secret (shown
-          only now): <code className="secret">{secret.secret}</code> <CopyButton text={secret.secret} />{' '}
+          {t('wh.subscriptionCreated', { name: secret.name })} <code className="secret">{secret.secret}</code>{' '}
+          <CopyButton text={secret.secret} />{' '}
           <button type="button" className="link" onClick={() => setSecret(undefined)}>
-            Done
+            {t('wh.done')}
           </button>
         </div>
       ) : null}
@@ -396,21 +389,21 @@ function Subscriptions() {
         error={list.error}
         data={list.data?.items}
         reload={list.reload}
-        empty="No subscriptions. Subscribe a URL of yours to platform events (api.call.failed, webhook.received…) to have them delivered, signed, with retries."
+        empty={t('wh.noSubscriptions')}
       >
         {(items) => (
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Active</th>
-                  <th scope="col">Sent / ok / failed</th>
-                  <th scope="col">Last sent</th>
+                  <th scope="col">{t('connections.name')}</th>
+                  <th scope="col">{t('wh.target')}</th>
+                  <th scope="col">{t('wh.events')}</th>
+                  <th scope="col">{t('ep.active')}</th>
+                  <th scope="col">{t('wh.sentOkFailed')}</th>
+                  <th scope="col">{t('wh.lastSent')}</th>
                   <th scope="col">
-                    <span className="sr-only">Actions</span>
+                    <span className="sr-only">{t('ui.actions')}</span>
                   </th>
                 </tr>
               </thead>
@@ -437,7 +430,7 @@ function Subscriptions() {
                     <td className="row-actions">
                       {canEdit ? (
                         <button type="button" className="small" onClick={() => void test.run(subscription)}>
-                          Send test
+                          {t('wh.sendTest')}
                         </button>
                       ) : null}
                       <button
@@ -445,7 +438,7 @@ function Subscriptions() {
                         className="small"
                         onClick={() => navigate(`/webhooks?tab=deliveries&subscriptionId=${subscription.id}`)}
                       >
-                        Deliveries
+                        {t('wh.tab.deliveries')}
                       </button>
                       {canEdit ? (
                         <>
@@ -454,17 +447,19 @@ function Subscriptions() {
                             className="small"
                             onClick={() => void toggle.run(subscription)}
                           >
-                            {subscription.isActive ? 'Disable' : 'Enable'}
+                            {subscription.isActive ? t('detail.disable') : t('detail.enable')}
                           </button>
                           <button
                             type="button"
                             className="small danger"
                             onClick={() => {
-                              if (window.confirm(`Delete the subscription "${subscription.name}"?`))
+                              if (
+                                window.confirm(t('wh.confirmDeleteSubscription', { name: subscription.name }))
+                              )
                                 void remove.run(subscription);
                             }}
                           >
-                            Delete
+                            {t('detail.delete')}
                           </button>
                         </>
                       ) : null}
@@ -498,23 +493,23 @@ function Deliveries() {
   );
   return (
     <Card
-      title="Deliveries"
+      title={t('wh.tab.deliveries')}
       actions={
         <button type="button" className="small" onClick={list.reload}>
-          Refresh
+          {t('ex.refresh')}
         </button>
       }
     >
       <div className="filters">
-        <Field label="Status" htmlFor="dl-status">
+        <Field label={t('connections.status')} htmlFor="dl-status">
           <select id="dl-status" value={status} onChange={(event) => setStatus(event.target.value)}>
-            <option value="">Any</option>
+            <option value="">{t('ui.any')}</option>
             {DELIVERY_STATUSES.map((item) => (
               <option key={item}>{item}</option>
             ))}
           </select>
         </Field>
-        <Field label="Event type" htmlFor="dl-event">
+        <Field label={t('wh.eventType')} htmlFor="dl-event">
           <input
             id="dl-event"
             value={eventType}
@@ -524,9 +519,9 @@ function Deliveries() {
         </Field>
         {subscriptionId || endpointId ? (
           <div className="field">
-            <span className="label-like">Scope</span>
+            <span className="label-like">{t('al.scope')}</span>
             <button type="button" className="small" onClick={() => navigate('/webhooks?tab=deliveries')}>
-              {subscriptionId ? 'One subscription' : 'One endpoint'} ×
+              {subscriptionId ? t('wh.oneSubscription') : t('wh.oneEndpoint')} ×
             </button>
           </div>
         ) : null}
@@ -536,21 +531,21 @@ function Deliveries() {
         error={list.error}
         data={list.data?.items}
         reload={list.reload}
-        empty="No deliveries yet. Outbound deliveries appear when a subscribed event happens (try “Send test” on a subscription); inbound receipts when a webhook arrives."
+        empty={t('wh.noDeliveries')}
       >
         {(items) => (
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Direction</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Response</th>
-                  <th scope="col">Time</th>
+                  <th scope="col">{t('ex.when')}</th>
+                  <th scope="col">{t('wh.direction')}</th>
+                  <th scope="col">{t('wh.event')}</th>
+                  <th scope="col">{t('wh.target')}</th>
+                  <th scope="col">{t('connections.status')}</th>
+                  <th scope="col">{t('wh.attempts')}</th>
+                  <th scope="col">{t('wh.response')}</th>
+                  <th scope="col">{t('ex.time')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -609,7 +604,7 @@ function DeliveryDrawer({
   });
   const item = delivery.data;
   return (
-    <Drawer title="Delivery" onClose={onClose}>
+    <Drawer title={t('wh.delivery')} onClose={onClose}>
       {!item ? (
         delivery.error ? (
           <ErrorBox error={delivery.error} />
@@ -619,11 +614,11 @@ function DeliveryDrawer({
       ) : (
         <div className="stack">
           <dl className="details">
-            <dt>Event</dt>
+            <dt>{t('wh.event')}</dt>
             <dd>
               <code>{item.eventType}</code>
             </dd>
-            <dt>Status</dt>
+            <dt>{t('connections.status')}</dt>
             <dd>
               <Badge value={item.status} />{' '}
               {item.nextRetryAt ? (
@@ -632,11 +627,11 @@ function DeliveryDrawer({
                 </>
               ) : null}
             </dd>
-            <dt>Target</dt>
+            <dt>{t('wh.target')}</dt>
             <dd>
               <code className="url">{item.targetUrl}</code>
             </dd>
-            <dt>Created</dt>
+            <dt>{t('detail.created')}</dt>
             <dd>
               <Time value={item.createdAt} />
             </dd>
@@ -649,14 +644,14 @@ function DeliveryDrawer({
                 onClick={() => void retry.run()}
                 disabled={retry.busy || item.status === 'delivering'}
               >
-                {retry.busy ? 'Retrying…' : 'Retry now'}
+                {retry.busy ? t('wh.retrying') : t('wh.retryNow')}
               </button>
               <ErrorBox error={retry.error} />
             </div>
           ) : null}
-          <h3>Payload</h3>
-          <Json value={item.payload} label="Payload" />
-          <h3>Attempts</h3>
+          <h3>{t('wh.payload')}</h3>
+          <Json value={item.payload} label={t('wh.payload')} />
+          <h3>{t('wh.attempts')}</h3>
           {item.attempts && item.attempts.length > 0 ? (
             <ol className="attempts">
               {item.attempts.map((attempt) => (
@@ -665,17 +660,19 @@ function DeliveryDrawer({
                     #{attempt.attemptNumber} · <Time value={attempt.createdAt} /> ·{' '}
                     <Badge
                       value={attempt.responseStatus && attempt.responseStatus < 300 ? 'success' : 'failed'}
-                      label={String(attempt.responseStatus ?? 'no response')}
+                      label={String(attempt.responseStatus ?? t('wh.noResponse'))}
                     />{' '}
                     {formatMs(attempt.durationMs)}
                   </div>
                   {attempt.errorMessage ? <div className="bad-text">{attempt.errorMessage}</div> : null}
-                  {attempt.responseBody ? <Json value={attempt.responseBody} label="Response body" /> : null}
+                  {attempt.responseBody ? (
+                    <Json value={attempt.responseBody} label={t('ex.responseBody')} />
+                  ) : null}
                 </li>
               ))}
             </ol>
           ) : (
-            <p className="muted">No attempts yet.</p>
+            <p className="muted">{t('wh.noAttempts')}</p>
           )}
         </div>
       )}
