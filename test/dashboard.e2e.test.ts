@@ -377,6 +377,22 @@ describeBrowser(
       await page.getByText('Nenhum conector corresponde a esta busca.').waitFor();
       await shot('connectors-pt-BR');
 
+      await nav.getByRole('link', { name: 'Alertas' }).click();
+      await page.getByRole('heading', { name: 'Alertas', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Nova regra de alerta' }).waitFor();
+      await page.getByRole('columnheader', { name: 'Condição' }).waitFor();
+      await shot('alerts-pt-BR');
+
+      await nav.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('tab', { name: 'Endpoints de entrada' }).waitFor();
+      await page.getByRole('button', { name: 'Novo endpoint' }).waitFor();
+      await shot('webhooks-pt-BR');
+
+      await nav.getByRole('link', { name: 'Execuções' }).click();
+      await page.getByRole('heading', { name: 'Execuções', level: 1 }).waitFor();
+      await page.getByRole('columnheader', { name: 'Quando' }).waitFor();
+      await shot('executions-pt-BR');
+
       await nav.getByRole('link', { name: 'Visão geral' }).click();
       await page.getByRole('heading', { name: 'Visão geral', level: 1 }).waitFor();
       // Numbers are formatted with Intl in pt-BR (a comma before decimals, a dot between thousands).

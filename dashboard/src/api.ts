@@ -2,6 +2,7 @@
  * The one way the dashboard talks to the platform: JSON over fetch with the API key from session
  * storage as `Authorization: Bearer`. Errors arrive as RFC 9457 problem documents and become ApiError.
  */
+import { t } from './i18n';
 
 const KEY_STORAGE = 'kryonix.apiKey';
 
@@ -69,7 +70,7 @@ export async function request<T>(
     response = await fetch(withQuery(path, options.query), { method, headers, body, signal: options.signal });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, 'NETWORK', 'The platform could not be reached. Is it running?');
+    throw new ApiError(0, 'NETWORK', t('ui.networkError'));
   }
   const text = await response.text();
   let parsed: unknown;

@@ -5,6 +5,7 @@
  * secrets: password inputs with autocomplete off, never prefilled.
  */
 import { type ReactNode, useState } from 'react';
+import { t } from '../i18n';
 import { discriminatedVariants, humanize, INVALID_JSON, type JsonSchema, typeOf, type Value } from './schema';
 
 interface Props {
@@ -25,7 +26,7 @@ export function SchemaForm({ schema, value, onChange, idPrefix }: Props) {
       <div className="schema-form">
         <div className="field">
           <label htmlFor={selectId}>
-            {humanize(chosen.schema.properties?.[key]?.description ?? 'Method')}
+            {humanize(chosen.schema.properties?.[key]?.description ?? t('form.method'))}
           </label>
           <select
             id={selectId}
@@ -87,7 +88,7 @@ function ObjectFields({ schema, value, onChange, idPrefix, skip }: Props & { ski
       {first.map(render)}
       {simple.length > 0 || complex.length > 0 ? (
         <details className="optional-fields">
-          <summary>Optional settings ({simple.length + complex.length})</summary>
+          <summary>{t('form.optional', { count: simple.length + complex.length })}</summary>
           {simple.map(render)}
           {complex.map(render)}
         </details>
@@ -126,7 +127,8 @@ function PropertyField({ name, schema, required, value, idPrefix, onChange }: Fi
   ) : null;
   const described = schema.description ? `${id}-hint` : undefined;
   const type = typeOf(schema);
-  const placeholder = schema.default !== undefined ? `default: ${JSON.stringify(schema.default)}` : undefined;
+  const placeholder =
+    schema.default !== undefined ? t('form.default', { value: JSON.stringify(schema.default) }) : undefined;
 
   if (schema.const !== undefined) return null;
 
@@ -145,7 +147,9 @@ function PropertyField({ name, schema, required, value, idPrefix, onChange }: Fi
             onChange(event.target.value === '' ? undefined : chosen);
           }}
         >
-          <option value="">{required ? 'Choose…' : placeholder ? `(${placeholder})` : '(not set)'}</option>
+          <option value="">
+            {required ? t('form.choose') : placeholder ? `(${placeholder})` : t('form.notSet')}
+          </option>
           {schema.enum.map((option) => (
             <option key={String(option)} value={String(option)}>
               {String(option)}
@@ -197,7 +201,7 @@ function PropertyField({ name, schema, required, value, idPrefix, onChange }: Fi
           autoComplete={secret ? 'new-password' : 'off'}
           required={required}
           aria-describedby={described}
-          placeholder={secret ? 'Stored encrypted, never shown again' : placeholder}
+          placeholder={secret ? t('form.secretPlaceholder') : placeholder}
           min={schema.minimum}
           max={schema.maximum}
           step={type === 'integer' ? 1 : undefined}
@@ -293,7 +297,7 @@ function JsonField({
           }
         }}
       />
-      {problem ? <div className="field-error">Not valid JSON: {problem}</div> : null}
+      {problem ? <div className="field-error">{t('form.invalidJson', { problem })}</div> : null}
       {hint}
     </div>
   );

@@ -320,6 +320,20 @@ export const en = {
   'wh.payload': 'Payload',
   'wh.noResponse': 'no response',
   'wh.noAttempts': 'No attempts yet.',
+  'edit.title': 'Edit {name}',
+  'edit.form': 'Edit connection',
+  'edit.replaceAuth': 'Replace the authentication and its credentials',
+  'edit.replaceHint':
+    'Stored credentials are never shown; leave this off to keep them. On, the whole method and its secrets are entered again.',
+  'edit.saving': 'Saving…',
+  'edit.save': 'Save changes',
+  'form.method': 'Method',
+  'form.choose': 'Choose…',
+  'form.notSet': '(not set)',
+  'form.secretPlaceholder': 'Stored encrypted, never shown again',
+  'form.optional': 'Optional settings ({count})',
+  'form.invalidJson': 'Not valid JSON: {problem}',
+  'form.default': 'default: {value}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -324,4 +324,18 @@ export const ptBR: Messages = {
   'wh.payload': 'Payload',
   'wh.noResponse': 'sem resposta',
   'wh.noAttempts': 'Nenhuma tentativa ainda.',
+  'edit.title': 'Editar {name}',
+  'edit.form': 'Editar conexão',
+  'edit.replaceAuth': 'Substituir a autenticação e suas credenciais',
+  'edit.replaceHint':
+    'As credenciais armazenadas nunca são exibidas; deixe desmarcado para mantê-las. Marcado, o método inteiro e seus segredos são informados novamente.',
+  'edit.saving': 'Salvando…',
+  'edit.save': 'Salvar alterações',
+  'form.method': 'Método',
+  'form.choose': 'Escolha…',
+  'form.notSet': '(não definido)',
+  'form.secretPlaceholder': 'Armazenado criptografado, nunca mais exibido',
+  'form.optional': 'Configurações opcionais ({count})',
+  'form.invalidJson': 'JSON inválido: {problem}',
+  'form.default': 'padrão: {value}',
 };

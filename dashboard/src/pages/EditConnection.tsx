@@ -4,6 +4,7 @@ import { SchemaForm } from '../components/SchemaForm';
 import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
 import { Drawer, ErrorBox, Field, Loading } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
+import { t } from '../i18n';
 import type { Connection, Connector } from '../types';
 
 const ENVIRONMENTS = ['development', 'staging', 'production'];
@@ -63,7 +64,7 @@ export function EditConnection({
   };
 
   return (
-    <Drawer title={`Edit ${connection.name}`} onClose={onClose}>
+    <Drawer title={t('edit.title', { name: connection.name })} onClose={onClose}>
       {!connector.data ? (
         connector.error ? (
           <ErrorBox error={connector.error} onRetry={connector.reload} />
@@ -71,8 +72,8 @@ export function EditConnection({
           <Loading />
         )
       ) : (
-        <form onSubmit={submit} className="stack" aria-label="Edit connection">
-          <Field label="Name" htmlFor="edit-name">
+        <form onSubmit={submit} className="stack" aria-label={t('edit.form')}>
+          <Field label={t('connections.name')} htmlFor="edit-name">
             <input
               id="edit-name"
               required
@@ -81,14 +82,14 @@ export function EditConnection({
               onChange={(event) => setName(event.target.value)}
             />
           </Field>
-          <Field label="Description" htmlFor="edit-description">
+          <Field label={t('connections.description')} htmlFor="edit-description">
             <input
               id="edit-description"
               value={description}
               onChange={(event) => setDescription(event.target.value)}
             />
           </Field>
-          <Field label="Environment" htmlFor="edit-environment">
+          <Field label={t('connections.environment')} htmlFor="edit-environment">
             <select
               id="edit-environment"
               value={environment}
@@ -100,7 +101,7 @@ export function EditConnection({
             </select>
           </Field>
           <fieldset>
-            <legend>Configuration</legend>
+            <legend>{t('connections.configuration')}</legend>
             <SchemaForm
               schema={connector.data.configSchema}
               value={config}
@@ -110,7 +111,7 @@ export function EditConnection({
           </fieldset>
           {connector.data.authSchema ? (
             <fieldset>
-              <legend>Authentication</legend>
+              <legend>{t('connections.authentication')}</legend>
               <div className="field checkbox">
                 <input
                   id="edit-replace-auth"
@@ -118,11 +119,8 @@ export function EditConnection({
                   checked={replaceAuth}
                   onChange={(event) => setReplaceAuth(event.target.checked)}
                 />
-                <label htmlFor="edit-replace-auth">Replace the authentication and its credentials</label>
-                <div className="hint">
-                  Stored credentials are never shown; leave this off to keep them. On, the whole method and
-                  its secrets are entered again.
-                </div>
+                <label htmlFor="edit-replace-auth">{t('edit.replaceAuth')}</label>
+                <div className="hint">{t('edit.replaceHint')}</div>
               </div>
               {replaceAuth ? (
                 <SchemaForm
@@ -137,10 +135,10 @@ export function EditConnection({
           <ErrorBox error={save.error} />
           <div className="form-actions">
             <button type="button" onClick={onClose}>
-              Cancel
+              {t('ui.cancel')}
             </button>
             <button type="submit" className="primary" disabled={save.busy || invalid}>
-              {save.busy ? 'Saving…' : 'Save changes'}
+              {save.busy ? t('edit.saving') : t('edit.save')}
             </button>
           </div>
         </form>
