@@ -395,6 +395,10 @@ describeBrowser(
 
       await nav.getByRole('link', { name: 'Visão geral' }).click();
       await page.getByRole('heading', { name: 'Visão geral', level: 1 }).waitFor();
+      await expect
+        .poll(() => page.locator('[data-kpi="Connections"] .kpi-value').textContent())
+        .toBe('1 / 1');
+      await page.locator('.chart canvas').waitFor();
       // Numbers are formatted with Intl in pt-BR (a comma before decimals, a dot between thousands).
       const formatted = await page.evaluate(
         "new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 1 }).format(1234.5)",
