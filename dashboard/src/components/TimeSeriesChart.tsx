@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatDateTime, formatNumber, t } from '../i18n';
 
 export interface Series {
   label: string;
@@ -40,7 +41,18 @@ export function TimeSeriesChart({ times, series, height = 240, label }: Props) {
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max ?? min ?? 1)] } },
       axes: [
-        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor } },
+        {
+          stroke: axisColor,
+          grid: { stroke: gridColor, width: 1 },
+          ticks: { stroke: gridColor },
+          // Tick labels in the chosen locale (uPlot's own are English).
+          values: (_u: uPlot, ticks: number[]) => {
+            const step = ticks.length > 1 ? ticks[1] - ticks[0] : 3600;
+            const options: Intl.DateTimeFormatOptions =
+              step < 86_400 ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' };
+            return ticks.map((tick) => formatDateTime(tick * 1000, options));
+          },
+        },
         { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, size: 50 },
         ...(hasRight
           ? [
@@ -50,13 +62,17 @@ export function TimeSeriesChart({ times, series, height = 240, label }: Props) {
                 stroke: axisColor,
                 grid: { show: false },
                 size: 60,
-                values: (_u: uPlot, ticks: number[]) => ticks.map((tick) => `${tick} ms`),
+                values: (_u: uPlot, ticks: number[]) => ticks.map((tick) => `${formatNumber(tick)} ms`),
               },
             ]
           : []),
       ],
       series: [
-        {},
+        {
+          label: t('chart.time'),
+          value: (_u: uPlot, raw: number | null) =>
+            raw === null ? '—' : formatDateTime(raw * 1000, { dateStyle: 'short', timeStyle: 'short' }),
+        },
         ...series.map((item) => ({
           label: item.label,
           stroke: item.color,
@@ -67,7 +83,7 @@ export function TimeSeriesChart({ times, series, height = 240, label }: Props) {
           // A lone measurement between empty buckets has no line to draw: show the points of lines.
           points: { show: !item.bars, size: 5 },
           value: (_u: uPlot, raw: number | null) =>
-            raw === null ? '—' : `${Math.round(raw * 100) / 100}${item.unit ?? ''}`,
+            raw === null ? '—' : `${formatNumber(raw, { maximumFractionDigits: 2 })}${item.unit ?? ''}`,
         })),
       ],
     };

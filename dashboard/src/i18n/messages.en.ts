@@ -334,6 +334,7 @@ export const en = {
   'form.optional': 'Optional settings ({count})',
   'form.invalidJson': 'Not valid JSON: {problem}',
   'form.default': 'default: {value}',
+  'chart.time': 'Time',
 } as const;
 
 export type MessageKey = keyof typeof en;

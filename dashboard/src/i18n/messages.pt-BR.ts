@@ -338,4 +338,5 @@ export const ptBR: Messages = {
   'form.optional': 'Configurações opcionais ({count})',
   'form.invalidJson': 'JSON inválido: {problem}',
   'form.default': 'padrão: {value}',
+  'chart.time': 'Horário',
 };
