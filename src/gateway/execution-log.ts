@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client.js';
+import { isForeignKeyViolation } from '../platform/db/pg-errors.js';
 
 export type ExecutionType = 'api_call' | 'batch' | 'action' | 'proxy';
 export type ExecutionStatus = 'success' | 'failed' | 'timeout';
@@ -96,11 +97,6 @@ function toRowJson(record: ExecutionRecord): string {
     created_at: record.startedAt.toISOString(),
   });
   return record.scrub ? record.scrub(text) : text;
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23503';
 }
 
 export function createExecutionLog(db: Database, options: ExecutionLogOptions = {}): ExecutionLog {

@@ -9,6 +9,7 @@ import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../../platform/audit.js';
 import { actorOf } from '../../platform/auth/principal.js';
 import { type Database, isUuid } from '../../platform/db/client.js';
+import { isForeignKeyViolation } from '../../platform/db/pg-errors.js';
 import { alertEvents, integrationAlerts } from '../../platform/db/schema.js';
 import { KryonixError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
@@ -213,11 +214,6 @@ function normalise(input: Partial<RuleInput>, previous?: RuleRow) {
 
 const notFound = () => new KryonixError('KRX_NOT_FOUND', 'alert rule not found');
 const eventNotFound = () => new KryonixError('KRX_NOT_FOUND', 'alert event not found');
-
-function isForeignKeyViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23503';
-}
 
 export type EventRow = typeof alertEvents.$inferSelect;
 

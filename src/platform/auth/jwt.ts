@@ -5,18 +5,17 @@
  */
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../../config.js';
+import { isUuid } from '../db/client.js';
 import { type Principal, TENANT_ROLES, type TenantRole } from './principal.js';
 
 export type JwtVerifier = (token: string) => Promise<Principal | { error: string }>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function principalFromClaims(payload: JWTPayload): Principal | { error: string } {
   const tenantId = payload.tenant_id;
   const role = payload.role;
   if (typeof payload.sub !== 'string' || payload.sub === '')
     return { error: 'the token has no subject (sub)' };
-  if (typeof tenantId !== 'string' || !UUID.test(tenantId))
+  if (typeof tenantId !== 'string' || !isUuid(tenantId))
     return { error: 'the token has no valid tenant_id claim' };
   if (typeof role !== 'string' || !TENANT_ROLES.includes(role as TenantRole)) {
     return { error: `the token's role claim must be one of ${TENANT_ROLES.join(', ')}` };
