@@ -26,7 +26,7 @@ import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
 import type { CounterStore } from './gateway/ratelimit-store.js';
 import { createGuardedDispatcher } from './gateway/ssrf.js';
 import { createUpstreamCaller } from './gateway/upstream.js';
-import { createMonitoring, type Monitoring } from './monitoring/index.js';
+import { createMonitoring, type Monitoring, sealPlainChannels } from './monitoring/index.js';
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { createJwtVerifier } from './platform/auth/jwt.js';
 import { createKeyService } from './platform/auth/key-service.js';
@@ -74,6 +74,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
   try {
     await db.migrate();
     await upsertBuiltInConnectors(db);
+    await sealPlainChannels(db, sealer);
     const bootstrap = await bootstrapDefaultTenant(db);
 
     // With Redis, configuration changes reach every node's caches.
@@ -117,6 +118,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
     const monitoring = createMonitoring({
       config,
       db,
+      sealer,
       events,
       executionLogStats: () => executionLog.stats(),
       circuitState: (connectionId) => circuits.state(connectionId),

@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sealPlainChannels } from '../src/monitoring/index.js';
+import { addFileKey, loadKeyring, Sealer, sealedBinding } from '../src/platform/crypto.js';
+import { resealAll } from '../src/platform/key-rotation.js';
 import { type FakeSmtp, startFakeSmtp } from './fakes/smtp.js';
 import { startUpstream, type UpstreamFake } from './fakes/upstream.js';
 import { type Receiver, startReceiver, waitFor } from './fakes/webhook-receiver.js';
@@ -20,6 +23,21 @@ describeStores('monitoring: alerts', (store) => {
     call(t.baseUrl, method, `/api/integrations${path}`, { key, body });
   const evaluate = (offsetMs = 0) =>
     t.platform.monitoring.evaluator.evaluate(new Date(Date.now() + offsetMs));
+  const storedConfig = async (ruleId: string) =>
+    (
+      await t.platform.db.pool.query('SELECT notification_config FROM integration_alerts WHERE id = $1', [
+        ruleId,
+      ])
+    ).rows[0].notification_config;
+  const fileSealer = () =>
+    new Sealer(
+      loadKeyring({
+        encryptionKey: undefined,
+        encryptionKeyPrevious: undefined,
+        production: false,
+        dataDir: t.dataDir,
+      }),
+    );
 
   beforeAll(async () => {
     upstream = await startUpstream();
@@ -90,6 +108,10 @@ describeStores('monitoring: alerts', (store) => {
       channels: [{ type: 'slack', url: `${receiver.url}/…` }],
     });
     expect(JSON.stringify(created.body)).not.toContain('secret-token-path');
+    // At rest the channel is sealed: no URL, only its masked form beside the envelope.
+    const stored = JSON.stringify(await storedConfig(created.body.id));
+    expect(stored).not.toContain('secret-token-path');
+    expect(stored).toContain('"kid"');
     const list = await api('GET', '/alerts');
     expect(list.body.items.map((r: { id: string }) => r.id)).toContain(created.body.id);
     const other = await createTenant(t, 'alerts-other');
@@ -120,6 +142,8 @@ describeStores('monitoring: alerts', (store) => {
       channels: created.body.channels,
     });
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    const stored = JSON.stringify(await storedConfig(ruleId));
+    for (const secret of ['/hook', '/slack', 'hook-secret']) expect(stored).not.toContain(secret);
 
     const stream = await openStream(
       `${t.baseUrl}/api/integrations/stream?types=alert&access_token=${t.adminKey}`,
@@ -261,5 +285,53 @@ describeStores('monitoring: alerts', (store) => {
     }[];
     for (const type of ['rate_limit', 'webhook_failures', 'queue_backlog'])
       expect(rules.find((r) => r.type === type)).toMatchObject({ state: 'ok', currentValue: 0 });
+  });
+
+  it('notifies from channels stored in clear, seals them at start and re-seals them on key rotation', async () => {
+    const created = await api('POST', '/alerts', {
+      name: 'legacy',
+      type: 'error_rate',
+      condition: { threshold: 1, forSeconds: 0 },
+      channels: [{ type: 'slack', url: `${receiver.url}/placeholder` }],
+    });
+    const ruleId = created.body.id;
+    // A rule written before channels were sealed.
+    const plain = {
+      channels: [{ type: 'webhook', url: `${receiver.url}/legacy`, headers: { 'x-k': 'legacy-k' } }],
+    };
+    await t.platform.db.pool.query('UPDATE integration_alerts SET notification_config = $2 WHERE id = $1', [
+      ruleId,
+      JSON.stringify(plain),
+    ]);
+    expect((await api('GET', `/alerts/${ruleId}`)).body.channels).toEqual([
+      { type: 'webhook', url: `${receiver.url}/…`, headers: { 'x-k': '[redacted]' } },
+    ]);
+    for (let i = 0; i < 2; i++)
+      await execute(t, t.adminKey, connectionId, { method: 'GET', endpoint: '/status/500' });
+    await t.platform.executionLog.flush();
+    await evaluate();
+    expect(receiver.on('/legacy')).toHaveLength(1);
+    expect(receiver.on('/legacy')[0].headers['x-k']).toBe('legacy-k');
+
+    const sealer = fileSealer();
+    expect(await sealPlainChannels(t.platform.db, sealer)).toBe(1);
+    expect(await sealPlainChannels(t.platform.db, sealer)).toBe(0);
+    const sealed = await storedConfig(ruleId);
+    expect(JSON.stringify(sealed)).not.toMatch(/legacy|\/placeholder/);
+    expect((await api('GET', `/alerts/${ruleId}`)).body.channels).toEqual([
+      { type: 'webhook', url: `${receiver.url}/…`, headers: { 'x-k': '[redacted]' } },
+    ]);
+
+    // `kryonix keys rotate-master`: the channels move to the new key and still open.
+    const rotated = new Sealer(addFileKey(t.dataDir));
+    expect(await resealAll(t.platform.db, rotated)).toBeGreaterThanOrEqual(1);
+    const resealed = await storedConfig(ruleId);
+    expect(resealed.kid).toBe(rotated.currentKeyId);
+    expect(resealed.kid).not.toBe(sealed.kid);
+    expect(resealed.shown).toEqual(sealed.shown);
+    expect(
+      rotated.open(resealed, sealedBinding('integration_alerts', 'notification_config', ruleId)),
+    ).toEqual(plain.channels);
+    await api('DELETE', `/alerts/${ruleId}`);
   });
 });

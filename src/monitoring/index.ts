@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
+import type { Sealer } from '../platform/crypto.js';
 import type { Database } from '../platform/db/client.js';
 import type { EventBus } from '../platform/events.js';
 import { createScheduler, type Scheduler } from '../platform/scheduler.js';
@@ -20,6 +21,8 @@ import { createMetricsRegistry, type ExecutionLogStats } from './metrics.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { createStreamHub, type StreamHub } from './stream.js';
 
+export { sealPlainChannels } from './alerts/rules.js';
+
 interface Logger {
   warn(object: unknown, message: string): void;
   error(object: unknown, message: string): void;
@@ -28,6 +31,8 @@ interface Logger {
 export interface MonitoringDeps {
   config: Config;
   db: Database;
+  /** Seals and opens alert rules' notification channels. */
+  sealer: Sealer;
   events: EventBus;
   executionLogStats: () => ExecutionLogStats;
   circuitState?: (connectionId: string) => 'closed' | 'open' | 'half_open';
@@ -73,7 +78,13 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     runAction: deps.runAction,
     retryDelaysMs: deps.notifyRetryDelaysMs,
   });
-  const evaluator = createAlertEvaluator({ db, events: deps.events, notifier, log: deps.log });
+  const evaluator = createAlertEvaluator({
+    db,
+    sealer: deps.sealer,
+    events: deps.events,
+    notifier,
+    log: deps.log,
+  });
   let scheduler: Scheduler | undefined;
   if (config.roles.includes('scheduler')) {
     scheduler = createScheduler(db, { log: deps.log });
@@ -93,7 +104,7 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     executions: createExecutionLogReader(db),
     stream,
     analytics: createAnalytics(db),
-    alerts: createAlertRules(db, deps.events),
+    alerts: createAlertRules(db, deps.sealer, deps.events),
     evaluator,
     scheduler,
     aggregateHour: (hour) => aggregateHour(db, hour),

@@ -179,6 +179,7 @@ export const SEALED_COLUMNS = [
   { table: 'connections', column: 'credentials' },
   { table: 'webhook_endpoints', column: 'secret_key' },
   { table: 'webhook_subscriptions', column: 'authentication' },
+  { table: 'integration_alerts', column: 'notification_config' },
 ] as const;
 
 export function sealedBinding(table: string, column: string, rowId: string): string {

@@ -13,11 +13,12 @@
  * different nodes continue where the last one stopped.
  */
 import { and, eq, ne, or, sql } from 'drizzle-orm';
+import type { Sealer } from '../../platform/crypto.js';
 import type { Database, Tx } from '../../platform/db/client.js';
 import { alertEvents, integrationAlerts } from '../../platform/db/schema.js';
 import type { EventBus } from '../../platform/events.js';
 import type { ChannelResult, Notice, Notifier } from './notify.js';
-import { type AlertType, channelsOf, conditionsOf, type RuleRow, type StoredConditions } from './rules.js';
+import { type AlertType, conditionsOf, openChannels, type RuleRow, type StoredConditions } from './rules.js';
 
 interface Logger {
   warn(object: unknown, message: string): void;
@@ -118,11 +119,12 @@ async function measure(tx: Tx, rule: RuleRow, c: StoredConditions): Promise<numb
 
 export function createAlertEvaluator(deps: {
   db: Database;
+  sealer: Sealer;
   events: EventBus;
   notifier: Notifier;
   log?: Logger;
 }) {
-  const { db, events, notifier } = deps;
+  const { db, sealer, events, notifier } = deps;
 
   async function recordNotifications(
     tenantId: string,
@@ -145,7 +147,7 @@ export function createAlertEvaluator(deps: {
   }
 
   async function notify(rule: RuleRow, notice: Notice): Promise<void> {
-    const results = await notifier.notify(rule.tenantId, rule, channelsOf(rule), notice);
+    const results = await notifier.notify(rule.tenantId, rule, openChannels(sealer, rule), notice);
     for (const failed of results.filter((r) => !r.ok))
       deps.log?.warn(
         { alertId: rule.id, channel: failed.type, error: failed.error, status: failed.status },

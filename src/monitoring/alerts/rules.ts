@@ -2,12 +2,16 @@
  * Alert rules (integration_alerts) and their events (alert_events): CRUD, acknowledge and resolve.
  * A rule's settings live in the seed's columns (alert_type, alert_name, connection_id,
  * threshold_value) plus `conditions` (scope, operator, window, for, statistic, severity, repeat) and
- * `notification_config` (channels). Channel URLs carry secrets (Slack/Teams webhook tokens), so
- * responses show them masked.
+ * `notification_config` (channels). Channel URLs and headers carry secrets (Slack/Teams webhook
+ * tokens, bearer headers), so the column holds them sealed like connection credentials, beside their
+ * masked form (`shown`) for responses; they are opened only to send a notification, or to keep a
+ * channel a PATCH sends back masked.
  */
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../../platform/audit.js';
 import { actorOf } from '../../platform/auth/principal.js';
+import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../../platform/crypto.js';
 import { type Database, isUuid } from '../../platform/db/client.js';
 import { isForeignKeyViolation } from '../../platform/db/pg-errors.js';
 import { alertEvents, integrationAlerts } from '../../platform/db/schema.js';
@@ -108,8 +112,48 @@ export function conditionsOf(row: RuleRow): StoredConditions {
   return row.conditions as StoredConditions;
 }
 
-export function channelsOf(row: RuleRow): Channel[] {
-  return ((row.notificationConfig as { channels?: Channel[] } | null)?.channels ?? []) as Channel[];
+/** notification_config: the sealed channels and their masked form. */
+type SealedChannels = EncryptedEnvelope & { shown: Channel[] };
+/** notification_config as written before it was sealed (rows not yet migrated by `sealPlainChannels`). */
+type PlainChannels = { channels?: Channel[] };
+
+const bindingOf = (ruleId: string) => sealedBinding('integration_alerts', 'notification_config', ruleId);
+
+function sealChannels(sealer: Sealer, ruleId: string, channels: Channel[]): SealedChannels {
+  return { ...sealer.seal(channels, bindingOf(ruleId)), shown: channels.map(maskChannel) };
+}
+
+/** A rule's channels in clear, for sending a notification. */
+export function openChannels(sealer: Sealer, row: RuleRow): Channel[] {
+  const stored = row.notificationConfig;
+  if (isEnvelope(stored)) return sealer.open<Channel[]>(stored, bindingOf(row.id));
+  return (stored as PlainChannels | null)?.channels ?? [];
+}
+
+function shownChannels(row: RuleRow): Channel[] {
+  const stored = row.notificationConfig;
+  if (isEnvelope(stored)) return (stored as SealedChannels).shown;
+  return ((stored as PlainChannels | null)?.channels ?? []).map(maskChannel);
+}
+
+/**
+ * Seals the channels of rules written in clear (before sealing existed); run at start. Rows are
+ * locked and re-checked, so nodes starting together do not seal a row twice.
+ */
+export async function sealPlainChannels(db: Database, sealer: Sealer): Promise<number> {
+  return db.withPlatform(async (tx) => {
+    const rows = await tx.execute<{ id: string; value: PlainChannels }>(
+      sql`SELECT id, notification_config AS value FROM integration_alerts
+        WHERE notification_config ? 'channels' FOR UPDATE`,
+    );
+    for (const row of rows.rows) {
+      const sealed = sealChannels(sealer, row.id, row.value.channels ?? []);
+      await tx.execute(
+        sql`UPDATE integration_alerts SET notification_config = ${JSON.stringify(sealed)}::jsonb WHERE id = ${row.id}`,
+      );
+    }
+    return rows.rows.length;
+  });
 }
 
 export function ruleView(row: RuleRow) {
@@ -129,7 +173,7 @@ export function ruleView(row: RuleRow) {
     },
     severity: c.severity,
     repeatIntervalSeconds: c.repeatIntervalSeconds,
-    channels: channelsOf(row).map(maskChannel),
+    channels: shownChannels(row),
     isActive: row.isActive,
     state: row.state,
     currentValue: row.currentValue === null ? null : Number(row.currentValue),
@@ -155,10 +199,9 @@ function checkChannels(channels: Channel[]): void {
   });
 }
 
-/** The stored form of a rule; `previous` fills what a PATCH leaves out. */
-function normalise(input: Partial<RuleInput>, previous?: RuleRow) {
+/** The stored form of a rule (`id`: the row's, for the seal); `previous` fills what a PATCH leaves out. */
+function normalise(sealer: Sealer, id: string, input: Partial<RuleInput>, previous?: RuleRow) {
   const before = previous ? ruleView(previous) : undefined;
-  const prevChannels = previous ? channelsOf(previous) : [];
   const type = (input.type ?? before?.type) as AlertType;
   const scope = input.scope ?? before?.scope ?? { kind: 'all' };
   if (scope.kind === 'connection' && !scope.connectionId)
@@ -192,22 +235,34 @@ function normalise(input: Partial<RuleInput>, previous?: RuleRow) {
         ? input.repeatIntervalSeconds
         : (before?.repeatIntervalSeconds ?? null),
   };
-  // A channel sent back masked (as GET shows it) keeps its stored URL and headers.
-  const channels = (input.channels ?? prevChannels).map((channel, i) => {
-    if (channel.type === 'email' || !channel.url.endsWith('/…')) return channel;
-    const stored = prevChannels[i];
-    if (stored && stored.type === channel.type && 'url' in stored && maskUrl(stored.url) === channel.url)
-      return { ...channel, url: stored.url, headers: stored.headers };
-    throw invalid(`/body/channels/${i}/url`, 'is masked; send the full URL');
-  });
-  checkChannels(channels);
+  // Channels left out keep their seal; a channel sent back masked (as GET shows it) keeps its stored
+  // URL and headers.
+  const keep = input.channels === undefined && previous && isEnvelope(previous.notificationConfig);
+  let notificationConfig = keep ? (previous.notificationConfig as SealedChannels) : undefined;
+  if (!notificationConfig) {
+    const masked = (channel: Channel): channel is Extract<Channel, { url: string }> =>
+      channel.type !== 'email' && channel.url.endsWith('/…');
+    const prevChannels =
+      previous && (input.channels === undefined || input.channels.some(masked))
+        ? openChannels(sealer, previous)
+        : [];
+    const channels = (input.channels ?? prevChannels).map((channel, i) => {
+      if (!masked(channel)) return channel;
+      const stored = prevChannels[i];
+      if (stored && stored.type === channel.type && 'url' in stored && maskUrl(stored.url) === channel.url)
+        return { ...channel, url: stored.url, headers: stored.headers };
+      throw invalid(`/body/channels/${i}/url`, 'is masked; send the full URL');
+    });
+    checkChannels(channels);
+    notificationConfig = sealChannels(sealer, id, channels);
+  }
   return {
     alertType: type,
     alertName: input.name ?? previous?.alertName ?? '',
     connectionId: conditions.scope.kind === 'connection' ? (conditions.scope.connectionId ?? null) : null,
     conditions,
     thresholdValue: String(conditions.threshold),
-    notificationConfig: { channels },
+    notificationConfig,
     isActive: input.isActive ?? previous?.isActive ?? true,
   };
 }
@@ -243,6 +298,7 @@ export interface EventQuery {
 
 export function createAlertRules(
   db: Database,
+  sealer: Sealer,
   events: EventBus,
   hooks: { onResolved?: (tenantId: string, ruleId: string, eventId: string) => void } = {},
 ) {
@@ -294,12 +350,13 @@ export function createAlertRules(
     },
 
     async create(context: RequestContext, tenantId: string, input: RuleInput) {
-      const values = normalise(input);
+      const id = randomUUID();
+      const values = normalise(sealer, id, input);
       return write(() =>
         db.withTenant(tenantId, async (tx) => {
           const [row] = await tx
             .insert(integrationAlerts)
-            .values({ ...values, tenantId, createdBy: actorOf(context.principal) })
+            .values({ ...values, id, tenantId, createdBy: actorOf(context.principal) })
             .returning();
           await audit(tx, context, {
             action: 'alert_rule.create',
@@ -307,7 +364,7 @@ export function createAlertRules(
             resourceId: row.id,
             details: {
               type: values.alertType,
-              channels: values.notificationConfig.channels.map((c) => c.type),
+              channels: (input.channels ?? []).map((c) => c.type),
             },
           });
           return ruleView(row);
@@ -317,7 +374,7 @@ export function createAlertRules(
 
     async update(context: RequestContext, tenantId: string, id: string, patch: Partial<RuleInput>) {
       const previous = await load(tenantId, id);
-      const values = normalise(patch, previous);
+      const values = normalise(sealer, id, patch, previous);
       return write(() =>
         db.withTenant(tenantId, async (tx) => {
           const [row] = await tx
