@@ -3,7 +3,7 @@ import { KryonixError } from '../../../platform/errors.js';
 import { type ActionContext, defineAction } from '../../sdk.js';
 
 export interface EmailSettings {
-  host: string;
+  host?: string;
   port?: number;
   secure?: boolean;
   requireTLS?: boolean;
@@ -25,6 +25,8 @@ export async function transporterFor(context: ActionContext) {
     username?: string;
     password?: string;
   };
+  if (!settings.host)
+    throw new KryonixError('KRX_VALIDATION_FAILED', 'this email connection has no SMTP server (config.host)');
   const address = await context.resolveTarget(settings.host);
   const timeout = Math.max(1000, context.deadline - Date.now());
   const transporter = nodemailer.createTransport({
@@ -39,7 +41,7 @@ export async function transporterFor(context: ActionContext) {
     greetingTimeout: timeout,
     socketTimeout: timeout,
   });
-  return { transporter, settings };
+  return { transporter, settings: { ...settings, host: settings.host } };
 }
 
 /** SMTP reply codes → platform errors: 5xx rejections are the caller's, 4xx and network errors are retryable. */
