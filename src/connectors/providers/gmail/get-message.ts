@@ -1,5 +1,5 @@
 import { defineAction } from '../../sdk.js';
-import { gmailCall } from './api.js';
+import { gmailCall, mailbox } from './api.js';
 
 export const getMessage = defineAction<{ id: string; format?: string; metadataHeaders?: string[] }>({
   name: 'getMessage',
@@ -27,9 +27,17 @@ export const getMessage = defineAction<{ id: string; format?: string; metadataHe
   },
   output: { type: 'object', description: 'The Gmail message resource' },
   async run(context, input) {
-    const response = await gmailCall(context, `messages/${input.id}`, {
-      query: { format: input.format ?? 'full', metadataHeaders: input.metadataHeaders },
-    });
+    const response = await gmailCall(context, (gmail, options) =>
+      gmail.users.messages.get(
+        {
+          userId: mailbox(context),
+          id: input.id,
+          format: input.format ?? 'full',
+          metadataHeaders: input.metadataHeaders,
+        },
+        options,
+      ),
+    );
     return response.data;
   },
 });

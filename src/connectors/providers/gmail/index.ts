@@ -3,7 +3,7 @@ import { defineConnector } from '../../sdk.js';
 import { describeGoogleError } from '../google/api.js';
 import { googleAuth } from '../google/auth.js';
 import { RUNNER_SETTINGS, urlField } from '../shared.js';
-import { GMAIL, GMAIL_API_URL, gmailCall } from './api.js';
+import { GMAIL, GMAIL_API_URL, gmailCall, mailbox } from './api.js';
 import { getMessage } from './get-message.js';
 import { listMessages } from './list-messages.js';
 import { sendEmail } from './send-email.js';
@@ -48,7 +48,9 @@ export const gmailConnector = defineConnector({
   describeError: describeGoogleError,
   actions: [sendEmail, listMessages, getMessage],
   async test(context) {
-    const response = await gmailCall<{ emailAddress: string; messagesTotal?: number }>(context, 'profile');
+    const response = await gmailCall(context, (gmail, options) =>
+      gmail.users.getProfile({ userId: mailbox(context) }, options),
+    );
     return {
       ok: true,
       message: `the mailbox ${response.data.emailAddress} answers`,

@@ -1,5 +1,6 @@
+import type { gmail_v1 } from '@googleapis/gmail';
 import { defineAction } from '../../sdk.js';
-import { gmailCall } from './api.js';
+import { gmailCall, mailbox } from './api.js';
 
 interface Input {
   q?: string;
@@ -8,12 +9,6 @@ interface Input {
   pageSize?: number;
   limit?: number;
   pageToken?: string;
-}
-
-interface Page {
-  messages?: Array<{ id: string; threadId: string }>;
-  nextPageToken?: string;
-  resultSizeEstimate?: number;
 }
 
 export const listMessages = defineAction<Input>({
@@ -65,24 +60,28 @@ export const listMessages = defineAction<Input>({
   },
   async run(context, input) {
     const limit = input.limit ?? 500;
-    const messages: Array<{ id: string; threadId: string }> = [];
+    const messages: gmail_v1.Schema$Message[] = [];
     let pageToken = input.pageToken;
     let pages = 0;
     let estimate: number | undefined;
     do {
-      const response = await gmailCall<Page>(context, 'messages', {
-        query: {
-          q: input.q,
-          labelIds: input.labelIds,
-          includeSpamTrash: input.includeSpamTrash,
-          maxResults: Math.min(input.pageSize ?? 100, 500, limit - messages.length),
-          pageToken,
-        },
-      });
+      const response = await gmailCall(context, (gmail, options) =>
+        gmail.users.messages.list(
+          {
+            userId: mailbox(context),
+            q: input.q,
+            labelIds: input.labelIds,
+            includeSpamTrash: input.includeSpamTrash,
+            maxResults: Math.min(input.pageSize ?? 100, 500, limit - messages.length),
+            pageToken,
+          },
+          options,
+        ),
+      );
       pages++;
       messages.push(...(response.data.messages ?? []));
-      estimate ??= response.data.resultSizeEstimate;
-      pageToken = response.data.nextPageToken;
+      estimate ??= response.data.resultSizeEstimate ?? undefined;
+      pageToken = response.data.nextPageToken ?? undefined;
     } while (pageToken && messages.length < limit);
     return {
       messages,

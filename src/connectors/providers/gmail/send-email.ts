@@ -1,5 +1,5 @@
 import { defineAction, type JsonSchema } from '../../sdk.js';
-import { GMAIL, gmailCall } from './api.js';
+import { GMAIL, gmailCall, mailbox } from './api.js';
 import { buildMessage, type MailInput } from './mime.js';
 
 const line: JsonSchema = { type: 'string', maxLength: 2000, pattern: '^[^\\r\\n]*$' };
@@ -55,13 +55,14 @@ export const sendEmail = defineAction<MailInput & { threadId?: string }>({
   },
   async run(context, input) {
     const raw = Buffer.from(buildMessage(input), 'utf8').toString('base64url');
-    const response = await gmailCall<{ id: string; threadId: string; labelIds?: string[] }>(
-      context,
-      'messages/send',
-      {
-        method: 'POST',
-        body: { raw, ...(input.threadId ? { threadId: input.threadId } : {}) },
-      },
+    const response = await gmailCall(context, (gmail, options) =>
+      gmail.users.messages.send(
+        {
+          userId: mailbox(context),
+          requestBody: { raw, ...(input.threadId ? { threadId: input.threadId } : {}) },
+        },
+        options,
+      ),
     );
     return response.data;
   },

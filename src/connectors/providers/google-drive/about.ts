@@ -21,9 +21,9 @@ export const about = defineAction<{ fields?: string }>({
   },
   output: { type: 'object', description: 'The about resource' },
   async run(context, input) {
-    const response = await driveCall(context, 'drive/v3/about', {
-      query: { fields: input.fields ?? 'user, storageQuota' },
-    });
+    const response = await driveCall(context, (drive, options) =>
+      drive.about.get({ fields: input.fields ?? 'user, storageQuota' }, options),
+    );
     return response.data;
   },
 });

@@ -22,15 +22,20 @@ export const createFolder = defineAction<{ name: string; parents?: string[] }>({
   },
   output: { type: 'object', description: 'The folder resource' },
   async run(context, input) {
-    const response = await driveCall(context, 'drive/v3/files', {
-      method: 'POST',
-      query: { fields: FILE_FIELDS, supportsAllDrives: true },
-      body: {
-        name: input.name,
-        mimeType: 'application/vnd.google-apps.folder',
-        ...(input.parents ? { parents: input.parents } : {}),
-      },
-    });
+    const response = await driveCall(context, (drive, options) =>
+      drive.files.create(
+        {
+          fields: FILE_FIELDS,
+          supportsAllDrives: true,
+          requestBody: {
+            name: input.name,
+            mimeType: 'application/vnd.google-apps.folder',
+            ...(input.parents ? { parents: input.parents } : {}),
+          },
+        },
+        options,
+      ),
+    );
     return response.data;
   },
 });

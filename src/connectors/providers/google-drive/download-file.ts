@@ -1,5 +1,6 @@
 import { KryonixError } from '../../../platform/errors.js';
 import { defineAction } from '../../sdk.js';
+import { responseHeader } from '../google/transport.js';
 import { driveCall, FILE_ID } from './api.js';
 
 export const downloadFile = defineAction<{ fileId: string; maxBytes?: number }>({
@@ -32,19 +33,23 @@ export const downloadFile = defineAction<{ fileId: string; maxBytes?: number }>(
   },
   async run(context, input) {
     const max = input.maxBytes ?? 10 * 1024 * 1024;
-    const response = await driveCall<Buffer>(context, `drive/v3/files/${input.fileId}`, {
-      query: { alt: 'media', supportsAllDrives: true },
-      responseType: 'buffer',
-    });
-    if (response.data.length > max)
+    const response = await driveCall(context, (drive, options) =>
+      drive.files.get(
+        { fileId: input.fileId, alt: 'media', supportsAllDrives: true },
+        { ...options, responseType: 'arraybuffer' },
+      ),
+    );
+    // alt=media answers the bytes, which our adapter hands over as a Buffer
+    const content = response.data as unknown as Buffer;
+    if (content.length > max)
       throw new KryonixError(
         'KRX_LIMIT_EXCEEDED',
-        `the file has ${response.data.length} bytes, more than maxBytes ${max}`,
+        `the file has ${content.length} bytes, more than maxBytes ${max}`,
       );
     return {
-      contentBase64: response.data.toString('base64'),
-      size: response.data.length,
-      contentType: response.headers['content-type'] ?? 'application/octet-stream',
+      contentBase64: content.toString('base64'),
+      size: content.length,
+      contentType: responseHeader(response, 'content-type') ?? 'application/octet-stream',
     };
   },
 });

@@ -17,9 +17,12 @@ export const getFile = defineAction<{ fileId: string; fields?: string }>({
   },
   output: { type: 'object', description: 'The file resource' },
   async run(context, input) {
-    const response = await driveCall(context, `drive/v3/files/${input.fileId}`, {
-      query: { fields: input.fields ?? FILE_FIELDS, supportsAllDrives: true },
-    });
+    const response = await driveCall(context, (drive, options) =>
+      drive.files.get(
+        { fileId: input.fileId, fields: input.fields ?? FILE_FIELDS, supportsAllDrives: true },
+        options,
+      ),
+    );
     return response.data;
   },
 });

@@ -46,9 +46,9 @@ export const googleDriveConnector = defineConnector({
   describeError: describeGoogleError,
   actions: [listFiles, uploadFile, getFile, downloadFile, createFolder, about],
   async test(context) {
-    const response = await driveCall<{ user?: { emailAddress?: string } }>(context, 'drive/v3/about', {
-      query: { fields: 'user' },
-    });
+    const response = await driveCall(context, (drive, options) =>
+      drive.about.get({ fields: 'user' }, options),
+    );
     return {
       ok: true,
       message: `Drive answers for ${response.data.user?.emailAddress ?? 'the account'}`,

@@ -1,3 +1,4 @@
+import type { drive_v3 } from '@googleapis/drive';
 import { defineAction } from '../../sdk.js';
 import { driveCall, FILE_FIELDS } from './api.js';
 
@@ -11,12 +12,6 @@ interface Input {
   corpora?: 'user' | 'drive' | 'domain' | 'allDrives';
   driveId?: string;
   includeSharedDrives?: boolean;
-}
-
-interface Page {
-  files?: unknown[];
-  nextPageToken?: string;
-  incompleteSearch?: boolean;
 }
 
 export const listFiles = defineAction<Input>({
@@ -75,28 +70,31 @@ export const listFiles = defineAction<Input>({
   async run(context, input) {
     const limit = input.limit ?? 1000;
     const shared = input.includeSharedDrives ?? true;
-    const files: unknown[] = [];
+    const files: drive_v3.Schema$File[] = [];
     let pageToken = input.pageToken;
     let pages = 0;
     let incomplete = false;
     do {
-      const response = await driveCall<Page>(context, 'drive/v3/files', {
-        query: {
-          q: input.q,
-          fields: `nextPageToken, incompleteSearch, files(${input.fields ?? FILE_FIELDS})`,
-          orderBy: input.orderBy,
-          pageSize: Math.min(input.pageSize ?? 100, 1000, limit - files.length),
-          pageToken,
-          corpora: input.corpora,
-          driveId: input.driveId,
-          supportsAllDrives: shared,
-          includeItemsFromAllDrives: shared,
-        },
-      });
+      const response = await driveCall(context, (drive, options) =>
+        drive.files.list(
+          {
+            q: input.q,
+            fields: `nextPageToken, incompleteSearch, files(${input.fields ?? FILE_FIELDS})`,
+            orderBy: input.orderBy,
+            pageSize: Math.min(input.pageSize ?? 100, 1000, limit - files.length),
+            pageToken,
+            corpora: input.corpora,
+            driveId: input.driveId,
+            supportsAllDrives: shared,
+            includeItemsFromAllDrives: shared,
+          },
+          options,
+        ),
+      );
       pages++;
       files.push(...(response.data.files ?? []));
       incomplete ||= response.data.incompleteSearch === true;
-      pageToken = response.data.nextPageToken;
+      pageToken = response.data.nextPageToken ?? undefined;
     } while (pageToken && files.length < limit);
     return { files, pages, incompleteSearch: incomplete, ...(pageToken ? { nextPageToken: pageToken } : {}) };
   },

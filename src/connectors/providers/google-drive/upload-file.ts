@@ -1,14 +1,20 @@
 /**
- * Uploads: one multipart/related request (JSON metadata part + media part) for files up to
- * `resumableThresholdBytes`; above it a resumable session (POST → Location, then PUT chunks with
- * Content-Range; Drive answers 308 with the Range it has until the last chunk, 200/201 with the file).
- * A 308 reporting fewer bytes than sent resumes from there.
+ * Uploads: one multipart/related request (JSON metadata part + media part, built by the SDK) for files
+ * up to `resumableThresholdBytes`; above it a resumable session. googleapis-common has no resumable
+ * uploads, so the SDK only opens the session (files.create with uploadType=resumable, sent to the
+ * upload URL); the chunks are PUT to the session URI (Content-Range; Drive answers 308 with the Range
+ * it has until the last chunk, 200/201 with the file) through the same transport. A 308 reporting
+ * fewer bytes than sent resumes from there.
  */
-import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { drive_v3 } from '@googleapis/drive';
 import { KryonixError } from '../../../platform/errors.js';
 import type { ActionContext } from '../../sdk.js';
 import { defineAction } from '../../sdk.js';
-import { DRIVE, driveCall, FILE_FIELDS, FILE_ID } from './api.js';
+import { googleCall } from '../google/api.js';
+import { responseHeader } from '../google/transport.js';
+import { joinUrl, nextPageUrl } from '../shared.js';
+import { apiRoot, DRIVE, driveCall, FILE_FIELDS, FILE_ID } from './api.js';
 
 interface Input {
   name: string;
@@ -23,50 +29,57 @@ interface Input {
 
 const QUANTUM = 256 * 1024; // Drive's chunk sizes are multiples of 256 KiB
 
-async function multipart(context: ActionContext, metadata: object, content: Buffer, mimeType: string) {
-  const boundary = `krx_${randomBytes(12).toString('hex')}`;
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(metadata)}\r\n--${boundary}\r\nContent-Type: ${mimeType}\r\n\r\n`,
+async function multipart(
+  context: ActionContext,
+  metadata: drive_v3.Schema$File,
+  content: Buffer,
+  mimeType: string,
+) {
+  const response = await driveCall(context, (drive, options) =>
+    drive.files.create(
+      {
+        fields: FILE_FIELDS,
+        supportsAllDrives: true,
+        requestBody: metadata,
+        // the SDK pipes a media body into its multipart stream (a Buffer it cannot pipe)
+        media: { mimeType, body: Readable.from(content) },
+      },
+      options,
     ),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  const response = await driveCall(context, 'upload/drive/v3/files', {
-    method: 'POST',
-    query: { uploadType: 'multipart', fields: FILE_FIELDS, supportsAllDrives: true },
-    headers: { 'content-type': `multipart/related; boundary=${boundary}` },
-    body,
-  });
+  );
   return { file: response.data, uploadType: 'multipart', requests: 1 };
 }
 
 async function resumable(
   context: ActionContext,
-  metadata: object,
+  metadata: drive_v3.Schema$File,
   content: Buffer,
   mimeType: string,
   chunk: number,
 ) {
-  const session = await driveCall(context, 'upload/drive/v3/files', {
-    method: 'POST',
-    query: { uploadType: 'resumable', fields: FILE_FIELDS, supportsAllDrives: true },
-    headers: {
-      'content-type': 'application/json; charset=UTF-8',
-      'x-upload-content-type': mimeType,
-      'x-upload-content-length': String(content.length),
-    },
-    body: JSON.stringify(metadata),
-  });
-  const location = session.headers.location;
+  const root = apiRoot(context);
+  const session = await driveCall(context, (drive, options) =>
+    drive.files.create(
+      { uploadType: 'resumable', fields: FILE_FIELDS, supportsAllDrives: true, requestBody: metadata },
+      {
+        ...options,
+        url: joinUrl(root, 'upload/drive/v3/files'),
+        headers: { 'x-upload-content-type': mimeType, 'x-upload-content-length': String(content.length) },
+      },
+    ),
+  );
+  const location = responseHeader(session, 'location');
   if (!location)
     throw new KryonixError('KRX_UPSTREAM_ERROR', `${DRIVE} opened no upload session (no Location)`);
+  // the session URI carries the connection's token: only on the API's origin
+  const sessionUrl = nextPageUrl(DRIVE, location, root);
   let offset = 0;
   let requests = 1;
   for (;;) {
     const end = Math.min(offset + chunk, content.length);
-    const response = await driveCall(context, location, {
+    const response = await googleCall(context, DRIVE, {
       method: 'PUT',
+      url: sessionUrl,
       headers: { 'content-range': `bytes ${offset}-${end - 1}/${content.length}`, 'content-type': mimeType },
       body: content.subarray(offset, end),
       acceptStatuses: [308],

@@ -1,0 +1,168 @@
+/**
+ * The googleapis clients over context.http: what the SDK builds goes out through our HTTP layer with
+ * the connection's token (refreshed once on a 401, the body sent again whole), under an API root with
+ * a path prefix, and Google's refusals come back as our errors after one request (no gaxios retries).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { KryonixError } from '../../../platform/errors.js';
+import type { AuthSession } from '../../auth/types.js';
+import { createConnectorHttp, ProviderLimits } from '../../http.js';
+import type { ActionContext } from '../../sdk.js';
+import { driveCall } from '../google-drive/api.js';
+import { downloadFile } from '../google-drive/download-file.js';
+import { googleDriveConnector } from '../google-drive/index.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+type Answer = (res: http.ServerResponse) => void;
+
+const json = (status: number, value: unknown) => (res: http.ServerResponse) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+  res.end(JSON.stringify(value));
+};
+
+describe('Google SDK transport', () => {
+  let server: http.Server;
+  let root: string;
+  const seen: Seen[] = [];
+  const answers: Answer[] = [];
+  let token = 'stale';
+  const dispatcher = new Agent();
+
+  const auth: AuthSession = {
+    method: 'oauth2_refresh_token',
+    apply: async () => ({ headers: { authorization: `Bearer ${token}` }, query: {} }),
+    accessToken: async () => token,
+    refresh: async () => {
+      token = 'fresh';
+      return true;
+    },
+    tokenExtras: async () => ({}),
+  };
+  const context = () =>
+    ({
+      connection: { config: { apiUrl: `${root}/prefix` } },
+      http: createConnectorHttp({
+        connector: googleDriveConnector,
+        connectionId: 'c1',
+        auth,
+        dispatcher,
+        limits: new ProviderLimits(),
+        signal: new AbortController().signal,
+      }),
+    }) as unknown as ActionContext;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+        if (req.headers.authorization !== 'Bearer fresh')
+          return json(401, {
+            error: { code: 401, message: 'Invalid Credentials', status: 'UNAUTHENTICATED' },
+          })(res);
+        (answers.shift() ?? json(500, { error: { code: 500, message: 'no answer queued' } }))(res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await dispatcher.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    seen.length = 0;
+    answers.length = 0;
+  });
+
+  it('sends the multipart upload the SDK builds with our token, whole again after a refresh', async () => {
+    token = 'stale';
+    answers.push(json(200, { id: 'f1', name: 'a.txt' }));
+    const response = await driveCall(context(), (drive, options) =>
+      drive.files.create(
+        {
+          fields: 'id, name',
+          requestBody: { name: 'a.txt' },
+          media: { mimeType: 'text/plain', body: Readable.from(Buffer.from('olá')) },
+        },
+        options,
+      ),
+    );
+    expect(response.data).toEqual({ id: 'f1', name: 'a.txt' });
+    expect(seen).toHaveLength(2);
+    const [first, second] = seen;
+    expect(first.headers.authorization).toBe('Bearer stale');
+    expect(second.headers.authorization).toBe('Bearer fresh');
+    expect(second.body.equals(first.body)).toBe(true);
+    const url = new URL(second.url, root);
+    expect(url.pathname).toBe('/prefix/upload/drive/v3/files');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ fields: 'id, name', uploadType: 'multipart' });
+    const boundary = /^multipart\/related; boundary=(.+)$/.exec(String(second.headers['content-type']))?.[1];
+    expect(second.body.toString('utf8')).toBe(
+      `--${boundary}\r\ncontent-type: application/json\r\n\r\n{"name":"a.txt"}\r\n` +
+        `--${boundary}\r\ncontent-type: text/plain\r\n\r\nolá\r\n--${boundary}--`,
+    );
+    expect(second.headers['x-goog-api-client']).toMatch(/^gdcl\//);
+    expect(second.headers['accept-encoding']).toBeUndefined();
+  });
+
+  it('hands alt=media over as bytes', async () => {
+    token = 'fresh';
+    const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff]);
+    answers.push((res) => {
+      res.writeHead(200, { 'content-type': 'application/pdf' });
+      res.end(pdf);
+    });
+    const output = await downloadFile.run(context(), { fileId: 'f1' });
+    expect(output).toEqual({
+      contentBase64: pdf.toString('base64'),
+      size: 6,
+      contentType: 'application/pdf',
+    });
+    expect(seen[0].url).toBe('/prefix/drive/v3/files/f1?alt=media&supportsAllDrives=true');
+  });
+
+  it("answers Google's refusals as our errors after one request", async () => {
+    token = 'fresh';
+    const at = new Date(Date.now() + 30_000).toISOString();
+    answers.push(
+      json(403, {
+        error: {
+          code: 403,
+          message: `User-rate limit exceeded.  Retry after ${at}`,
+          errors: [{ reason: 'userRateLimitExceeded', domain: 'usageLimits' }],
+        },
+      }),
+    );
+    const limited = await driveCall(context(), (drive, options) =>
+      drive.about.get({ fields: 'user' }, options),
+    )
+      .then(() => undefined)
+      .catch((error: unknown) => error);
+    expect(limited).toBeInstanceOf(KryonixError);
+    expect(limited).toMatchObject({
+      code: 'KRX_RATE_LIMITED',
+      extensions: { upstreamError: 'userRateLimitExceeded' },
+    });
+    expect(Number((limited as KryonixError).headers['Retry-After'])).toBeGreaterThan(25);
+
+    answers.push(
+      json(503, { error: { code: 503, message: 'Backend Error', errors: [{ reason: 'backendError' }] } }),
+    );
+    const failed = await driveCall(context(), (drive, options) => drive.files.get({ fileId: 'f1' }, options))
+      .then(() => undefined)
+      .catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: 'KRX_UPSTREAM_ERROR', extensions: { retryable: true } });
+    expect(seen).toHaveLength(2); // gaxios' own retries would have sent it again
+  });
+});
