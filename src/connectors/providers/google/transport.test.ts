@@ -1,7 +1,8 @@
 /**
  * The googleapis clients over context.http: what the SDK builds goes out through our HTTP layer with
  * the connection's token (refreshed once on a 401, the body sent again whole), under an API root with
- * a path prefix, and Google's refusals come back as our errors after one request (no gaxios retries).
+ * a path prefix, a resumable session URI elsewhere is refused, and Google's refusals come back as our
+ * errors after one request (no gaxios retries).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import type { ActionContext } from '../../sdk.js';
 import { driveCall } from '../google-drive/api.js';
 import { downloadFile } from '../google-drive/download-file.js';
 import { googleDriveConnector } from '../google-drive/index.js';
+import { uploadFile } from '../google-drive/upload-file.js';
 
 interface Seen {
   method: string;
@@ -130,6 +132,28 @@ describe('Google SDK transport', () => {
       contentType: 'application/pdf',
     });
     expect(seen[0].url).toBe('/prefix/drive/v3/files/f1?alt=media&supportsAllDrives=true');
+  });
+
+  it('opens a resumable session through the SDK and keeps its token off another origin', async () => {
+    token = 'fresh';
+    answers.push((res) => {
+      res.writeHead(200, { location: 'https://elsewhere.example/upload?upload_id=x', 'content-length': '0' });
+      res.end();
+    });
+    const refused = await uploadFile
+      .run(context(), { name: 'big.bin', text: 'x'.repeat(300), resumableThresholdBytes: 100 })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'KRX_UPSTREAM_REJECTED' });
+    expect(seen).toHaveLength(1); // no chunk went out
+    const url = new URL(seen[0].url, root);
+    expect(url.pathname).toBe('/prefix/upload/drive/v3/files');
+    expect(url.searchParams.get('uploadType')).toBe('resumable');
+    expect(seen[0].headers).toMatchObject({
+      'x-upload-content-type': 'text/plain',
+      'x-upload-content-length': '300',
+      'content-type': 'application/json',
+    });
+    expect(JSON.parse(seen[0].body.toString())).toEqual({ name: 'big.bin', mimeType: 'text/plain' });
   });
 
   it("answers Google's refusals as our errors after one request", async () => {
