@@ -38,6 +38,8 @@ export interface Config {
     readonly maxRetries: number;
     readonly retryDelayMs: number;
     readonly queueConcurrency: number;
+    readonly targetConcurrency: number;
+    readonly targetRatePerSecond: number;
   };
   readonly healthCheck: {
     readonly enabled: boolean;
@@ -189,6 +191,18 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     default: '64',
     description:
       'Outbound webhook deliveries in flight per node (worker role); one subscription gets at most 16 of them.',
+  },
+  {
+    name: 'WEBHOOK_TARGET_CONCURRENCY',
+    default: '16',
+    description:
+      'Outbound webhook deliveries in flight per target (scheme, host and port) per node, across all subscriptions; more are deferred, not failed.',
+  },
+  {
+    name: 'WEBHOOK_TARGET_RATE',
+    default: '0',
+    description:
+      'Outbound webhook deliveries started per second per target per node, evenly spaced (0: no rate cap); more are deferred, not failed.',
   },
   {
     name: 'HEALTH_CHECK_ENABLED',
@@ -369,6 +383,8 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxRetries: integer(env, 'WEBHOOK_MAX_RETRIES', 0, 100),
       retryDelayMs: integer(env, 'WEBHOOK_RETRY_DELAY', 0),
       queueConcurrency: integer(env, 'INTEGRATION_QUEUE_CONCURRENCY', 1, 10_000),
+      targetConcurrency: integer(env, 'WEBHOOK_TARGET_CONCURRENCY', 1, 10_000),
+      targetRatePerSecond: integer(env, 'WEBHOOK_TARGET_RATE', 0, 100_000),
     },
     healthCheck: {
       enabled: bool(env, 'HEALTH_CHECK_ENABLED'),

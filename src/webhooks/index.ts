@@ -64,6 +64,8 @@ export function createWebhooks(deps: {
         defaultTimeoutMs: config.webhook.timeoutMs,
         concurrency: config.webhook.queueConcurrency,
         perSubscriptionConcurrency: Math.min(16, config.webhook.queueConcurrency),
+        perTargetConcurrency: config.webhook.targetConcurrency,
+        perTargetRatePerSecond: config.webhook.targetRatePerSecond,
         retentionDays: config.metricsRetentionDays,
         log,
         ...deps.worker,

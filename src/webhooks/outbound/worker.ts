@@ -1,7 +1,7 @@
 /**
  * The delivery worker: claims due rows of webhook_deliveries (`FOR UPDATE SKIP LOCKED`, a lease per
- * claim), sends them concurrently (a cap per node and per subscription, so one slow receiver cannot take
- * every slot), and records outcomes in batches. No transaction is open while a request is in flight.
+ * claim), sends them concurrently (caps per node, per subscription and per target, so one slow receiver
+ * cannot take every slot), and records outcomes in batches. No transaction is open while a request is in flight.
  *
  * A claim counts as an attempt: a worker that dies mid-delivery leaves a lease that expires, another
  * worker takes the row again as the next attempt, with the same `webhook-id` (at-least-once). Claiming,
@@ -17,6 +17,7 @@ import { type CidrList, parseCidrList } from '../../platform/net/cidr.js';
 import { activeSecrets, openFor, SUBSCRIPTION_SECRET_COLUMN, type SubscriptionSecrets } from '../secrets.js';
 import { nextDelayMs, type RetryConfig, type RetryDefaults } from './retry-schedule.js';
 import { type SendOutcome, type SendRequest, send as sendOverHttp } from './sender.js';
+import { createTargetGate, originOf } from './target-gate.js';
 
 export interface WorkerOptions {
   readonly db: Database;
@@ -29,6 +30,10 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** Deliveries in flight per subscription on this node. */
   readonly perSubscriptionConcurrency?: number;
+  /** Deliveries in flight per target origin on this node (WEBHOOK_TARGET_CONCURRENCY). */
+  readonly perTargetConcurrency?: number;
+  /** Deliveries started per second per target origin on this node; 0: no cap (WEBHOOK_TARGET_RATE). */
+  readonly perTargetRatePerSecond?: number;
   readonly pollIntervalMs?: number;
   /** How often expired leases are looked for. */
   readonly reapIntervalMs?: number;
@@ -176,6 +181,19 @@ stats AS (
 )
 SELECT id FROM done`;
 
+/**
+ * Hands claimed rows back to the queue without counting their claim as an attempt: rows not started at a
+ * clean stop (delay 0) and rows a target's cap turned away (deferred a little).
+ */
+const RELEASE_SQL = `
+UPDATE webhook_deliveries d
+SET status = 'pending', lease_expires_at = NULL,
+    next_retry_at = now() + make_interval(secs => v.delay_ms / 1000),
+    attempt_number = greatest(d.attempt_number - 1, 1),
+    last_attempt_at = CASE WHEN d.attempt_number <= 1 THEN NULL ELSE d.last_attempt_at END
+FROM unnest($1::uuid[], $2::double precision[]) AS v(id, delay_ms)
+WHERE d.id = v.id AND d.status = 'delivering'`;
+
 const DISABLE_SQL = `
 UPDATE webhook_subscriptions
 SET is_active = false, disabled_reason = $2, updated_at = now()
@@ -186,6 +204,17 @@ export function createDeliveryWorker(options: WorkerOptions) {
   const { db } = options;
   const concurrency = options.concurrency ?? 64;
   const perSubscription = options.perSubscriptionConcurrency ?? 16;
+  const gate = createTargetGate<{ row: ClaimedRow; subscription: SubscriptionRow }>({
+    concurrency: options.perTargetConcurrency ?? 16,
+    ratePerSecond: options.perTargetRatePerSecond ?? 0,
+    onReady(origin, { row, subscription }) {
+      queued--;
+      launch(row, subscription, origin);
+    },
+  });
+  /** Which subscriptions point at which target, as last claimed: a closed target's are left out of claims. */
+  const subscriptionsByOrigin = new Map<string, Set<string>>();
+  const originBySubscription = new Map<string, string>();
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const leaseMs = options.leaseMs ?? 30_000;
   /** Claimed rows this worker holds: renewed while held, released on stop if not started. */
@@ -209,6 +238,10 @@ export function createDeliveryWorker(options: WorkerOptions) {
   let buffer: Completion[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  let deferrals: { id: string; delayMs: number }[] = [];
+  let deferTimer: NodeJS.Timeout | undefined;
+  /** Claims scheduled for when deferred rows come due (in 25 ms steps), so they need not wait for a poll. */
+  const wakeups = new Map<number, NodeJS.Timeout>();
   const idleWaiters: (() => void)[] = [];
 
   function dispatcherFor(settings: SubscriptionRow['settings']): Agent {
@@ -252,6 +285,7 @@ export function createDeliveryWorker(options: WorkerOptions) {
     const saturated = [...new Set([...inflightBySubscription.keys(), ...backlog.keys()])].filter(
       (id) => (inflightBySubscription.get(id) ?? 0) + (backlog.get(id)?.length ?? 0) >= perSubscription,
     );
+    for (const origin of gate.closed()) saturated.push(...(subscriptionsByOrigin.get(origin) ?? []));
     const claimed = await db.pool.query<ClaimedRow & Record<`s_${string}`, unknown>>(
       CLAIM_WITH_SUBSCRIPTIONS_SQL,
       [limit, saturated, leaseMs / 1000],
@@ -260,6 +294,7 @@ export function createDeliveryWorker(options: WorkerOptions) {
     for (const row of claimed.rows) {
       held.add(row.id);
       if (row.s_id === null || subscriptions.has(row.subscription_id)) continue;
+      noteOrigin(row.subscription_id, originOf(row.s_target_url as string));
       subscriptions.set(row.subscription_id, {
         id: row.subscription_id,
         tenant_id: row.tenant_id,
@@ -274,6 +309,57 @@ export function createDeliveryWorker(options: WorkerOptions) {
       });
     }
     return { rows: claimed.rows, subscriptions };
+  }
+
+  function noteOrigin(subscriptionId: string, origin: string): void {
+    const previous = originBySubscription.get(subscriptionId);
+    if (previous === origin) return;
+    if (previous) subscriptionsByOrigin.get(previous)?.delete(subscriptionId);
+    // A hint for claims only: forgetting it costs a few deferrals, so it is bounded by a reset.
+    if (originBySubscription.size >= 10_000) {
+      originBySubscription.clear();
+      subscriptionsByOrigin.clear();
+    }
+    originBySubscription.set(subscriptionId, origin);
+    const set = subscriptionsByOrigin.get(origin) ?? new Set<string>();
+    set.add(subscriptionId);
+    subscriptionsByOrigin.set(origin, set);
+  }
+
+  /** A row its target cannot take now goes back to the queue, due in `delayMs`; written in batches. */
+  function defer(row: ClaimedRow, delayMs: number): void {
+    deferrals.push({ id: row.id, delayMs });
+    if (deferrals.length >= 100) void flushDeferrals();
+    else deferTimer ??= setTimeout(() => void flushDeferrals(), 5);
+  }
+
+  /** A claim once rows released `delayMs` ago come due (counted from after the write, so never early). */
+  function wakeIn(delayMs: number): void {
+    const at = Math.ceil((Date.now() + delayMs) / 25) * 25;
+    if (!running || wakeups.has(at)) return;
+    const wakeup = setTimeout(() => {
+      wakeups.delete(at);
+      void tick();
+    }, at - Date.now());
+    wakeup.unref();
+    wakeups.set(at, wakeup);
+  }
+
+  async function flushDeferrals(): Promise<void> {
+    if (deferTimer) clearTimeout(deferTimer);
+    deferTimer = undefined;
+    const batch = deferrals;
+    deferrals = [];
+    if (batch.length === 0) return;
+    try {
+      await release(batch);
+      for (const entry of batch) wakeIn(entry.delayMs);
+    } catch (error) {
+      // Their leases expire and the reaper hands them back (then counted as an attempt): late, not lost.
+      options.log?.warn({ err: error, count: batch.length }, 'deferring webhook deliveries failed');
+    } finally {
+      for (const entry of batch) held.delete(entry.id);
+    }
   }
 
   function complete(completion: Completion): void {
@@ -474,10 +560,28 @@ export function createDeliveryWorker(options: WorkerOptions) {
   }
 
   function start(row: ClaimedRow, subscription: SubscriptionRow | undefined): void {
+    // Only a real request takes a target slot; a delivery that will be given up does not.
+    if (!subscription?.is_active) {
+      launch(row, subscription, undefined);
+      return;
+    }
+    const origin = originOf(subscription.target_url);
+    const admission = gate.admit(origin, { row, subscription });
+    if (admission === 'held') queued++;
+    else if (admission === 'go') launch(row, subscription, origin);
+    else defer(row, admission);
+  }
+
+  function launch(
+    row: ClaimedRow,
+    subscription: SubscriptionRow | undefined,
+    origin: string | undefined,
+  ): void {
     track(row.subscription_id, 1);
     deliver(row, subscription)
       .catch((error) => options.log?.error({ err: error, deliveryId: row.id }, 'webhook delivery crashed'))
       .finally(() => {
+        if (origin !== undefined) gate.release(origin);
         track(row.subscription_id, -1);
         startNext(row.subscription_id);
         if (inflight === 0 && queued === 0) for (const wake of idleWaiters.splice(0)) wake();
@@ -539,16 +643,9 @@ export function createDeliveryWorker(options: WorkerOptions) {
   }
 
   /** Hands claimed rows that were never started back to the queue, their attempt not counted. */
-  async function release(rows: ClaimedRow[]): Promise<void> {
+  async function release(rows: { id: string; delayMs: number }[]): Promise<void> {
     if (rows.length === 0) return;
-    await db.pool.query(
-      `UPDATE webhook_deliveries
-       SET status = 'pending', lease_expires_at = NULL, next_retry_at = now(),
-           attempt_number = greatest(attempt_number - 1, 1),
-           last_attempt_at = CASE WHEN attempt_number <= 1 THEN NULL ELSE last_attempt_at END
-       WHERE id = ANY($1::uuid[]) AND status = 'delivering'`,
-      [rows.map((row) => row.id)],
-    );
+    await db.pool.query(RELEASE_SQL, [rows.map((row) => row.id), rows.map((row) => row.delayMs)]);
   }
 
   async function reap(): Promise<void> {
@@ -611,14 +708,17 @@ export function createDeliveryWorker(options: WorkerOptions) {
       if (timer) clearInterval(timer);
       if (cleanupTimer) clearInterval(cleanupTimer);
       if (reapTimer) clearInterval(reapTimer);
+      for (const wakeup of wakeups.values()) clearTimeout(wakeup);
+      wakeups.clear();
       // Rows waiting for a slot go back to the queue at once rather than when their lease expires.
-      const waiting = [...backlog.values()].flat().map((entry) => entry.row);
+      const waiting = [...backlog.values(), gate.takeHeld()].flat().map((entry) => entry.row);
       backlog.clear();
       queued = 0;
-      await release(waiting).catch((error) =>
+      await release(waiting.map((row) => ({ id: row.id, delayMs: 0 }))).catch((error) =>
         options.log?.warn({ err: error }, 'releasing claimed deliveries failed'),
       );
       for (const row of waiting) held.delete(row.id);
+      await flushDeferrals();
       if (inflight > 0) {
         await Promise.race([
           new Promise<void>((resolve) => idleWaiters.push(resolve)),
@@ -626,6 +726,7 @@ export function createDeliveryWorker(options: WorkerOptions) {
         ]);
       }
       await flush();
+      await flushDeferrals();
       await Promise.all([...dispatchers.values()].map((dispatcher) => dispatcher.close().catch(() => {})));
       dispatchers.clear();
     },
