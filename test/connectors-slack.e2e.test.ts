@@ -1,7 +1,8 @@
 /**
  * The Slack connector end to end through the platform's HTTP API, against a local Slack fake:
  * bot-token Web API calls, cursor pagination, ok:false errors mapped by kind, 429 Retry-After, and
- * incoming webhooks with their plain-text answers. The official SDK talks to the same fake.
+ * file uploads (upload URL, bytes, completion), and incoming webhooks with their plain-text answers.
+ * The connector runs on the official SDK (WebClient), which talks to the fake as to Slack.
  */
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -69,6 +70,7 @@ describeStores('connectors: Slack', (store) => {
     expect(connector.body.actions.map((a: { name: string }) => a.name)).toEqual([
       'postMessage',
       'listChannels',
+      'uploadFile',
       'authTest',
       'sendWebhook',
     ]);
@@ -132,6 +134,75 @@ describeStores('connectors: Slack', (store) => {
 
     const over = await run(botId, 'listChannels', { pageSize: 1001 });
     expectProblem(over, 400, 'KRX_VALIDATION_FAILED');
+  });
+
+  it('uploads a file the current way: upload URL, the bytes, then completion in a channel', async () => {
+    const bytes = Buffer.from('id,total\n1,42\n2,7\n');
+    const uploaded = await run(botId, 'uploadFile', {
+      filename: 'totals.csv',
+      contentBase64: bytes.toString('base64'),
+      channel: 'C001',
+      title: 'Totals',
+      initialComment: 'Nightly totals',
+    });
+    expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(200);
+    expect(uploaded.body.data).toEqual({
+      files: [{ id: expect.stringMatching(/^F0/), title: 'Totals' }],
+      bytes: bytes.length,
+    });
+    const file = slack.files.get(uploaded.body.data.files[0].id)!;
+    expect(file).toMatchObject({
+      filename: 'totals.csv',
+      length: bytes.length,
+      completed: { title: 'Totals', channel: 'C001', initialComment: 'Nightly totals' },
+    });
+    expect(file.bytes).toEqual(bytes);
+    expect(file.uploadAuthorization).toBeUndefined(); // the pre-signed URL gets no token
+    expect(slack.lastArgs['files.getUploadURLExternal']).toMatchObject({
+      filename: 'totals.csv',
+      length: String(bytes.length),
+    });
+    const row = await execution(uploaded.body.executionId);
+    expect(row).toMatchObject({ status: 'success', url: 'action:slack/uploadFile' });
+    expect(row.body).not.toContain(slack.botToken);
+
+    const text = await run(botId, 'uploadFile', { filename: 'notes.txt', content: 'private notes' });
+    expect(text.status, JSON.stringify(text.body)).toBe(200);
+    const notes = slack.files.get(text.body.data.files[0].id)!;
+    expect(notes.bytes?.toString()).toBe('private notes');
+    expect(notes.completed).toMatchObject({ title: 'notes.txt', channel: undefined });
+
+    const outside = await run(botId, 'uploadFile', { filename: 'x.txt', content: 'x', channel: 'C004' });
+    expectProblem(outside, 422, 'KRX_UPSTREAM_REJECTED');
+    expect(outside.body).toMatchObject({ upstreamStatus: 200, upstreamError: 'not_in_channel' });
+    expect(outside.body.detail).toContain('invite it first');
+    const nowhere = await run(botId, 'uploadFile', { filename: 'x.txt', content: 'x', channel: 'C404' });
+    expect(nowhere.body.upstreamError).toBe('channel_not_found');
+
+    const both = await run(botId, 'uploadFile', { filename: 'x.txt', content: 'x', contentBase64: 'eA==' });
+    expectProblem(both, 400, 'KRX_VALIDATION_FAILED');
+    const commentOnly = await run(botId, 'uploadFile', {
+      filename: 'x.txt',
+      content: 'x',
+      initialComment: 'hi',
+    });
+    expectProblem(commentOnly, 400, 'KRX_VALIDATION_FAILED');
+    const notBase64 = await run(botId, 'uploadFile', { filename: 'x.bin', contentBase64: 'not base64!' });
+    expectProblem(notBase64, 400, 'KRX_VALIDATION_FAILED');
+
+    // A 429 on the way is answered at once with Slack's Retry-After (the SDK does not sleep on it).
+    const limited = await connect('slack-upload-limited', { type: 'bearer' }, { token: slack.botToken });
+    slack.rateLimit('files.getUploadURLExternal', 30);
+    const calls = slack.calls['files.getUploadURLExternal'];
+    const waited = await run(limited, 'uploadFile', { filename: 'x.txt', content: 'x' });
+    expectProblem(waited, 429, 'KRX_RATE_LIMITED');
+    expect(waited.headers.get('retry-after')).toBe('30');
+    expect(slack.calls['files.getUploadURLExternal']).toBe(calls + 1);
+
+    const bad = await connect('slack-bad-upload', { type: 'bearer' }, { token: 'xoxb-revoked' });
+    const refused = await run(bad, 'uploadFile', { filename: 'x.txt', content: 'x' });
+    expectProblem(refused, 424, 'KRX_UPSTREAM_AUTH_FAILED');
+    expect(refused.body.upstreamError).toBe('invalid_auth');
   });
 
   it('maps ok:false answers: a missing channel is a user error, a bad token an auth failure', async () => {
@@ -236,6 +307,17 @@ describeStores('connectors: Slack', (store) => {
     });
     expect(posted.ok).toBe(true);
     expect(slack.posted.at(-1)).toMatchObject({ channel: 'C002', blocks: [{ type: 'divider' }] });
+    const uploaded = await client.filesUploadV2({
+      channel_id: 'C002',
+      file: Buffer.from('sdk bytes'),
+      filename: 'sdk.txt',
+      initial_comment: 'from the SDK',
+    });
+    const fileId = (uploaded as unknown as { files: { files: { id: string }[] }[] }).files[0].files[0].id;
+    expect(slack.files.get(fileId)).toMatchObject({
+      completed: { channel: 'C002', initialComment: 'from the SDK' },
+    });
+    expect(slack.files.get(fileId)?.bytes?.toString()).toBe('sdk bytes');
     await expect(client.chat.postMessage({ channel: 'C404', text: 'x' })).rejects.toMatchObject({
       data: { error: 'channel_not_found' },
     });

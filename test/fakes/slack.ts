@@ -4,6 +4,10 @@
  * - Web API failures are HTTP 200 `{ok:false,error}`; 429 carries `Retry-After` (seconds);
  * - conversations.list pages with `cursor`/`limit` (≤ 1000) and `response_metadata.next_cursor`
  *   (empty string on the last page);
+ * - file uploads the current way: files.getUploadURLExternal (`filename`, `length`) answers an
+ *   `upload_url` and a `file_id`; the bytes are POSTed there (raw or multipart, pre-signed: no token
+ *   needed; answers `OK - <length>`); files.completeUploadExternal (`files` JSON, `channel_id`,
+ *   `initial_comment`, `thread_ts`) completes them, once;
  * - webhooks answer plain text: 200 `ok`, 400 `invalid_payload`/`no_text`, 403 `action_prohibited`,
  *   404 `channel_not_found`/`no_service`, 410 `channel_is_archived`, 500 `rollup_error`.
  */
@@ -25,9 +29,23 @@ export interface FakeSlackHook {
   prohibited?: boolean;
 }
 
+export interface FakeSlackFile {
+  id: string;
+  filename: string;
+  /** Declared in getUploadURLExternal. */
+  length: number;
+  /** Bytes POSTed to the upload URL. */
+  bytes?: Buffer;
+  /** The Authorization header the upload POST carried, if any (it needs none). */
+  uploadAuthorization?: string;
+  completed?: { title: string; channel?: string; initialComment?: string; threadTs?: string };
+}
+
 export interface FakeSlack {
   url: string;
   apiUrl: string;
+  /** Origin of the upload URLs (Slack's files.slack.com). */
+  filesUrl: string;
   botToken: string;
   /** Webhook path → its settings; add hooks in tests. */
   hooks: Map<string, FakeSlackHook>;
@@ -41,6 +59,8 @@ export interface FakeSlack {
   lastArgs: Record<string, Record<string, unknown>>;
   /** The next `count` calls of `method` answer 429 with Retry-After `seconds`. */
   rateLimit(method: string, seconds: number, count?: number): void;
+  /** Files by id, from getUploadURLExternal to completeUploadExternal. */
+  files: Map<string, FakeSlackFile>;
   /** The next webhook post answers 500 rollup_error. */
   failNextWebhook(): void;
   close(): Promise<void>;
@@ -64,10 +84,12 @@ export async function startFakeSlack(
   const limits = new Map<string, { seconds: number; count: number }>();
   let failWebhook = false;
   let seq = 1_700_000_000;
+  let fileSeq = 1;
 
   const fake: FakeSlack = {
     url: '',
     apiUrl: '',
+    filesUrl: '',
     botToken,
     hooks: new Map(),
     webhookUrl: (path) => `${fake.url}${path}`,
@@ -75,6 +97,7 @@ export async function startFakeSlack(
     posted: [],
     calls: {},
     lastArgs: {},
+    files: new Map(),
     rateLimit(method, seconds, count = 1) {
       limits.set(method, { seconds, count });
     },
@@ -170,14 +193,75 @@ export async function startFakeSlack(
         response_metadata: { next_cursor: next },
       };
     },
+    'files.getUploadURLExternal': (args) => {
+      if (typeof args.filename !== 'string' || args.filename === '')
+        return { ok: false, error: 'invalid_arguments' };
+      const length = Number(args.length);
+      if (!Number.isInteger(length) || length < 1) return { ok: false, error: 'missing_argument' };
+      const id = `F0${String(fileSeq++).padStart(8, '0')}`;
+      fake.files.set(id, { id, filename: args.filename, length });
+      return {
+        upload_url: `${fake.filesUrl}/upload/v1/${Buffer.from(id).toString('base64url')}`,
+        file_id: id,
+      };
+    },
+    'files.completeUploadExternal': (args) => {
+      let files: { id?: unknown; title?: unknown }[];
+      try {
+        files = typeof args.files === 'string' ? JSON.parse(args.files) : args.files;
+      } catch {
+        return { ok: false, error: 'invalid_arguments' };
+      }
+      if (!Array.isArray(files) || files.length === 0) return { ok: false, error: 'invalid_arguments' };
+      const found = files.map((f) => fake.files.get(String(f.id)));
+      if (found.some((f) => !f?.bytes || f.completed)) return { ok: false, error: 'file_not_found' };
+      let channel: FakeSlackChannel | undefined;
+      if (args.channel_id !== undefined) {
+        channel = channels.find((c) => c.id === args.channel_id);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (channel.is_archived) return { ok: false, error: 'is_archived' };
+        if (!channel.member) return { ok: false, error: 'not_in_channel' };
+      }
+      return {
+        files: found.map((file, i) => {
+          const title = typeof files[i].title === 'string' ? (files[i].title as string) : file!.filename;
+          file!.completed = {
+            title,
+            channel: channel?.id,
+            initialComment: args.initial_comment as string | undefined,
+            threadTs: args.thread_ts as string | undefined,
+          };
+          return { id: file!.id, title };
+        }),
+      };
+    },
   };
 
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
+  /** The upload URL: raw bytes, or multipart whose first file part is the content. */
+  async function receiveUpload(req: http.IncomingMessage, raw: Buffer, fileId: string) {
+    const file = fake.files.get(fileId);
+    if (!file || file.bytes) return { status: 404, body: 'upload_not_found' };
+    const type = String(req.headers['content-type'] ?? 'application/octet-stream');
+    let bytes = raw;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': type } }).formData();
+      const part = [...form.values()].find((value): value is File => typeof value !== 'string');
+      if (!part) return { status: 400, body: 'no_file_data' };
+      bytes = Buffer.from(await part.arrayBuffer());
+    }
+    file.bytes = bytes;
+    file.uploadAuthorization = req.headers.authorization;
+    return { status: 200, body: `OK - ${bytes.length}` };
+  }
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
     });
     req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString('utf8');
       const url = new URL(req.url ?? '/', 'http://fake');
       const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -187,6 +271,17 @@ export async function startFakeSlack(
         res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(body);
       };
+
+      const upload = /^\/upload\/v1\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
+      if (upload) {
+        fake.calls.upload = (fake.calls.upload ?? 0) + 1;
+        if (req.method !== 'POST') return text(405, 'invalid_method');
+        void receiveUpload(req, bytes, Buffer.from(upload[1], 'base64url').toString()).then(
+          (answer) => text(answer.status, answer.body),
+          () => text(400, 'invalid_form_data'),
+        );
+        return;
+      }
 
       if (url.pathname.startsWith('/services/')) {
         fake.calls.webhook = (fake.calls.webhook ?? 0) + 1;
@@ -244,14 +339,31 @@ export async function startFakeSlack(
       const answer = handler(args);
       json(200, { ok: true, ...answer });
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  // Slack's upload URLs live on another host (files.slack.com): a second server stands for it.
+  const servers = [http.createServer(handle), http.createServer(handle)];
+  const urls = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<string>((resolve) =>
+          server.listen(0, '127.0.0.1', () =>
+            resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+          ),
+        ),
+    ),
+  );
+  [fake.url, fake.filesUrl] = urls;
   fake.apiUrl = `${fake.url}/api`;
-  fake.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  fake.close = async () => {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+  };
   return fake;
 }

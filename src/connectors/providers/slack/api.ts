@@ -1,11 +1,23 @@
 /**
- * The Slack Web API over `context.http`: `POST {apiUrl}/{method}` with the bot token as a Bearer
- * header. Slack says no with HTTP 200 and `{ ok: false, error }`; the table below sorts its error
- * codes into auth failures, the caller's mistakes and transient trouble. 429 (with Retry-After) is
- * the only meaningful non-200 status and `context.http` already honours it.
+ * The Slack Web API through the official SDK (`@slack/web-api` WebClient), whose transport is
+ * `context.http`: the bot token is added by the connection's auth session, requests pass the SSRF
+ * guard, and statuses are mapped by our HTTP layer. Retries are ours, not the SDK's: the client is
+ * built with `retries: 0` and `rejectRateLimitedCalls`, and a 429 never reaches it — `context.http`
+ * turns it into KRX_RATE_LIMITED with the Retry-After, holds the connection until then, and the
+ * runner retries idempotent actions after that wait. Slack says no with HTTP 200 and
+ * `{ ok: false, error }`; the table below sorts its codes into auth failures, the caller's mistakes
+ * and transient trouble.
  */
+import {
+  type FetchFunction,
+  type Logger,
+  LogLevel,
+  WebAPIPlatformError,
+  WebAPIRequestError,
+  WebClient,
+} from '@slack/web-api';
 import type { ActionContext } from '../../sdk.js';
-import { type FailureKind, joinUrl, kindOf, missingSetting, providerError, setting } from '../shared.js';
+import { type FailureKind, kindOf, missingSetting, providerError, setting } from '../shared.js';
 
 export const SLACK = 'Slack';
 export const SLACK_API_URL = 'https://slack.com/api';
@@ -76,18 +88,6 @@ export function describeSlackError(status: number, body: unknown): { message: st
   return { message, code };
 }
 
-type Arg = string | number | boolean | object | undefined | null;
-
-/** Form encoding as Slack's own SDK sends it: objects and arrays JSON-encoded, nothing for undefined. */
-function toForm(args: Record<string, Arg>): Record<string, string> {
-  const form: Record<string, string> = {};
-  for (const [key, value] of Object.entries(args)) {
-    if (value === undefined || value === null) continue;
-    form[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return form;
-}
-
 export interface SlackAnswer {
   ok: boolean;
   error?: string;
@@ -95,40 +95,81 @@ export interface SlackAnswer {
   [key: string]: unknown;
 }
 
+/** The SDK logs through this; what matters reaches the caller as an error instead. */
+const QUIET: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => LogLevel.ERROR,
+  setName() {},
+};
+
 /**
- * Calls one Web API method. `json` sends a JSON body (write methods take one; `blocks` stay
- * structured), else the body is form-encoded, which every method accepts.
+ * The SDK's `fetch`, carried by `context.http`. The connection's auth goes to the API origin only:
+ * upload URLs (files.slack.com) are pre-signed, and a credential never leaves for another origin.
  */
+function fetchThrough(context: ActionContext, apiOrigin: string): FetchFunction {
+  return async (url, init) => {
+    const target = String(url);
+    const headers: Record<string, string> = { ...init?.headers };
+    let body: string | Buffer | undefined;
+    if (init?.body instanceof FormData) {
+      // Multipart (a file's bytes): encoded by the platform's own Request, boundary included.
+      const encoded = new Request(target, { method: 'POST', body: init.body });
+      body = Buffer.from(await encoded.arrayBuffer());
+      headers['content-type'] = encoded.headers.get('content-type') ?? 'multipart/form-data';
+    } else body = init?.body;
+    const response = await context.http<Buffer>({
+      method: init?.method ?? 'POST',
+      url: target,
+      headers,
+      body,
+      auth: new URL(target).origin === apiOrigin,
+      responseType: 'buffer',
+    });
+    return new Response(new Uint8Array(response.data), {
+      status: response.status,
+      headers: response.headers,
+    });
+  };
+}
+
+/** A WebClient for this run; throws unless the connection has a bot token. */
+export function slackClient(context: ActionContext): WebClient {
+  if (context.auth.method !== 'bearer')
+    throw missingSetting('the Slack Web API needs a bot token: use auth type bearer with the xoxb- token');
+  const apiUrl = `${setting(context, 'apiUrl', SLACK_API_URL).replace(/\/+$/, '')}/`;
+  return new WebClient(undefined, {
+    slackApiUrl: apiUrl,
+    fetch: fetchThrough(context, new URL(apiUrl).origin),
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    allowAbsoluteUrls: false,
+    logger: QUIET,
+  });
+}
+
+/** What the SDK threw, as the platform error it stands for. */
+export function slackFailure(error: unknown): unknown {
+  if (error instanceof WebAPIRequestError) return error.original;
+  if (error instanceof WebAPIPlatformError) {
+    const data = error.data as unknown as Record<string, unknown>;
+    return providerError(SLACK, { status: 200, ...describeSlackFailure(200, error.data.error, data) });
+  }
+  return error;
+}
+
+/** Calls one Web API method through the SDK; `{ ok: false }` and transport failures become platform errors. */
 export async function slackCall<T extends SlackAnswer = SlackAnswer>(
   context: ActionContext,
   method: string,
-  args: Record<string, Arg>,
-  options: { json?: boolean } = {},
+  args: Record<string, unknown>,
 ): Promise<T> {
-  if (context.auth.method !== 'bearer')
-    throw missingSetting('the Slack Web API needs a bot token: use auth type bearer with the xoxb- token');
-  const url = joinUrl(setting(context, 'apiUrl', SLACK_API_URL), method);
-  const response = await context.http<T>(
-    options.json
-      ? {
-          method: 'POST',
-          url,
-          body: JSON.stringify(Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined))),
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-        }
-      : { method: 'POST', url, form: toForm(args) },
-  );
-  const data = response.data;
-  if (data && typeof data === 'object' && data.ok === true) return data;
-  const code = data && typeof data === 'object' && typeof data.error === 'string' ? data.error : undefined;
-  const failure = describeSlackFailure(
-    response.status,
-    code ?? 'unexpected_response',
-    (data ?? {}) as Record<string, unknown>,
-  );
-  throw providerError(SLACK, {
-    status: response.status,
-    ...failure,
-    message: code ? failure.message : 'the answer is not a Slack API response',
-  });
+  try {
+    return (await slackClient(context).apiCall(method, args)) as unknown as T;
+  } catch (error) {
+    throw slackFailure(error);
+  }
 }

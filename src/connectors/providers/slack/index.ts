@@ -6,6 +6,7 @@ import { type AuthTestAnswer, authTest } from './auth-test.js';
 import { listChannels } from './list-channels.js';
 import { postMessage } from './post-message.js';
 import { postToWebhook, sendWebhook } from './send-webhook.js';
+import { uploadFile } from './upload-file.js';
 
 const webhookUrl: JsonSchema = {
   type: 'string',
@@ -19,10 +20,10 @@ const bearer = AUTH_METHODS.bearer as { properties: Record<string, JsonSchema> }
 
 export const slackConnector = defineConnector({
   id: 'slack',
-  version: '1.0.0',
+  version: '1.1.0',
   displayName: SLACK,
   description:
-    'Slack Web API with a bot token (post messages, list channels, auth.test) and incoming-webhook posting.',
+    'Slack Web API through @slack/web-api with a bot token (post messages, list channels, upload files, auth.test) and incoming-webhook posting.',
   type: 'rest',
   category: 'communication',
   provider: 'Slack',
@@ -59,7 +60,7 @@ export const slackConnector = defineConnector({
   },
   rateLimits: { note: 'per-method tiers (1+ to 100+ calls/minute); chat.postMessage about 1/s/channel' },
   describeError: describeSlackError,
-  actions: [postMessage, listChannels, authTest, sendWebhook],
+  actions: [postMessage, listChannels, uploadFile, authTest, sendWebhook],
   async test(context) {
     if (context.auth.method === 'bearer') {
       const answer = await slackCall<AuthTestAnswer>(context, 'auth.test', {});

@@ -66,7 +66,6 @@ export const postMessage = defineAction<Input>({
         unfurl_links: input.unfurlLinks,
         mrkdwn: input.mrkdwn,
       },
-      { json: true },
     );
     return { channel: answer.channel, ts: answer.ts, message: answer.message };
   },
