@@ -1,7 +1,11 @@
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against a whole platform:
  * sign in with the bootstrap key, see the overview, create a connection from the form generated from the
- * connector's schemas, see it listed, call a local upstream through it, see the execution, open webhooks.
+ * connector's schemas, see it listed, call a local upstream through it from the API tester (a raw call, a
+ * connector action, a transform over the response), see the execution, watch the overview's counters,
+ * call chart and connection status chart follow the live stream, subscribe a local receiver to webhooks
+ * and replay a delivery, switch to Portuguese, and look at every page at a phone's width. A screenshot of
+ * each page lands in test-results/dashboard/ (CI keeps it as an artifact).
  * Skipped, visibly, where /usr/bin/chromium is not installed (`.ci/run` installs it).
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +17,7 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DIST } from '../src/api/dashboard.routes.js';
+import { type Receiver, startReceiver } from './fakes/webhook-receiver.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -45,6 +50,9 @@ describeBrowser(
     let upstream: Server;
     let upstreamUrl: string;
     const upstreamAuth: (string | undefined)[] = [];
+    /** When set, the upstream answers 503: the connection's test fails and its health goes unhealthy. */
+    let upstreamDown = false;
+    let receiver: Receiver;
     let context: BrowserContext;
     let page: Page;
     let userDataDir: string;
@@ -54,11 +62,13 @@ describeBrowser(
       ensureDashboardBuilt();
       upstream = createServer((request, response) => {
         upstreamAuth.push(request.headers.authorization);
+        if (upstreamDown) response.statusCode = 503;
         response.setHeader('content-type', 'application/json');
         response.end(JSON.stringify({ greeting: 'hello from upstream', path: request.url }));
       });
       await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
       upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+      receiver = await startReceiver();
       t = await startTestPlatform('pglite', { KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32' });
 
       userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kryonix-chromium-'));
@@ -86,11 +96,26 @@ describeBrowser(
       await context?.close();
       await t?.close();
       await new Promise((resolve) => upstream?.close(resolve));
+      await receiver?.close();
       if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
     });
 
     const shot = (name: string) =>
       page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
+    const admin = (method: string, url: string, body?: unknown) =>
+      fetch(`${t.baseUrl}${url}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${t.adminKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const connectionId = async () => {
+      const response = await admin('GET', '/api/integrations/connections?search=upstream-e2e');
+      return ((await response.json()) as { items: { id: string }[] }).items[0].id;
+    };
 
     it('serves the SPA at / and for page paths, and keeps problem 404s for the API', async () => {
       for (const pagePath of ['/', '/connections', '/webhooks?tab=deliveries']) {
@@ -152,6 +177,7 @@ describeBrowser(
       await page.getByRole('link', { name: 'upstream-e2e' }).waitFor();
       const row = page.getByRole('row', { name: /upstream-e2e/ });
       expect(await row.textContent()).toContain('REST API');
+      await shot('connections');
 
       // Test button of the row: the REST connector's test calls the base URL.
       await row.getByRole('button', { name: 'Test upstream-e2e' }).click();
@@ -187,6 +213,45 @@ describeBrowser(
         .toBeGreaterThanOrEqual(2);
     }, 90_000);
 
+    it('calls the connection from the API tester: a raw call, a connector action and a transform of the response', async () => {
+      await nav('API tester').click();
+      await page.getByRole('heading', { name: 'API tester', level: 1 }).waitFor();
+      await page.getByLabel('Connection').selectOption({ label: 'upstream-e2e (rest)' });
+      expect(new URL(page.url()).searchParams.get('connectionId')).toMatch(/^[0-9a-f-]{36}$/);
+
+      // A raw call: status, timing, cache status (the gateway's X-Cache) and the upstream's body.
+      await page.getByLabel('Path').fill('/from-tester');
+      await page.getByRole('button', { name: 'Send' }).click();
+      const result = page.getByTestId('call-result');
+      await result.waitFor();
+      const text = await result.textContent();
+      expect(text).toContain('HTTP 200');
+      expect(text).toMatch(/Cache: (MISS|BYPASS)/);
+      expect(text).toContain('x-cache');
+      expect(text).toContain('/from-tester');
+      expect(text).toMatch(/round trip \d/);
+
+      // A connector action, its input form generated from the action's input schema.
+      await page.getByRole('radio', { name: 'Connector action' }).check();
+      const form = page.getByRole('form', { name: 'Run an action' });
+      await form.getByLabel('Action').selectOption('get');
+      await form.locator('#action-input-path').fill('/from-action');
+      await form.getByRole('button', { name: 'Run action' }).click();
+      await expect.poll(() => result.textContent()).toContain('/from-action');
+      expect(await result.textContent()).toContain('hello from upstream');
+
+      // A pipeline tried on the response body, nothing saved.
+      await result.getByText('Transform this response').click();
+      await page
+        .getByLabel('Pipeline steps (JSON list)')
+        .fill('[{ "type": "map", "expression": "{ \\"said\\": $uppercase(data.greeting) }" }]');
+      await page.getByRole('button', { name: 'Run on the response' }).click();
+      const output = page.getByTestId('transform-output');
+      await output.waitFor();
+      expect(await output.textContent()).toContain('HELLO FROM UPSTREAM');
+      await shot('tester');
+    }, 60_000);
+
     it('shows the call in the execution log, with its redacted detail', async () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Executions' }).click();
       await page.getByRole('heading', { name: 'Executions', level: 1 }).waitFor();
@@ -203,6 +268,7 @@ describeBrowser(
         )
         .toBe(true);
       expect(await row.first().textContent()).toContain('upstream-e2e');
+      await shot('executions');
       await row
         .first()
         .getByRole('button', { name: /Open execution/ })
@@ -240,36 +306,83 @@ describeBrowser(
       await shot('live');
     }, 60_000);
 
-    it('counts the calls on the overview and updates it without a reload', async () => {
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+    it('counts the calls on the overview and updates its counters and charts without a reload', async () => {
+      await nav('Overview').click();
       await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
       await page
         .getByRole('status')
         .filter({ hasText: /^Live$/ })
         .waitFor();
+      // Marks this document: a reload would lose it.
+      await page.evaluate('window.__sameDocument = true');
       const calls = page.locator('[data-kpi="Calls"] .kpi-value');
       const count = async () => Number((await calls.textContent())?.replace(/[^0-9]/g, '') || '0');
+      const charted = async () =>
+        Number((await page.locator('[data-total-calls]').getAttribute('data-total-calls')) ?? '0');
+      const health = (state: string) => page.locator(`[data-health="${state}"] .count`).textContent();
       await expect.poll(count, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
       const before = await count();
       await expect
         .poll(() => page.locator('[data-kpi="Connections"] .kpi-value').textContent())
         .toBe('1 / 1');
       await page.locator('.chart canvas').waitFor();
+      expect(await charted()).toBe(before);
+      // The row's Test passed against the upstream: one healthy connection.
+      await expect.poll(() => health('healthy')).toBe('1');
       await shot('overview-with-calls');
 
-      const connections = await fetch(`${t.baseUrl}/api/integrations/connections?search=upstream-e2e`, {
-        headers: { authorization: `Bearer ${t.adminKey}` },
-      });
-      const [connection] = ((await connections.json()) as { items: { id: string }[] }).items;
+      const id = await connectionId();
       for (const endpoint of ['/more-1', '/more-2']) {
-        await fetch(`${t.baseUrl}/api/v1/connections/${connection.id}/execute`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ method: 'GET', endpoint }),
-        });
+        await admin('POST', `/api/v1/connections/${id}/execute`, { method: 'GET', endpoint });
       }
       await expect.poll(count, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
+      await expect.poll(charted, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
       expect(await page.getByRole('row', { name: /upstream-e2e/ }).count()).toBeGreaterThan(0);
+
+      // The upstream goes down: a test marks the connection unhealthy and the status chart follows.
+      upstreamDown = true;
+      expect(
+        ((await (await admin('POST', `/api/integrations/connections/${id}/test`)).json()) as { ok: boolean })
+          .ok,
+      ).toBe(false);
+      await expect.poll(() => health('unhealthy'), { timeout: 20_000 }).toBe('1');
+      expect(await health('healthy')).toBe('0');
+      expect(
+        await page.getByRole('img', { name: /connections by health/ }).getAttribute('aria-label'),
+      ).toContain('unhealthy: 1');
+      await shot('overview-unhealthy');
+      upstreamDown = false;
+      await admin('POST', `/api/integrations/connections/${id}/test`);
+      await expect.poll(() => health('healthy'), { timeout: 20_000 }).toBe('1');
+      expect(await page.evaluate('window.__sameDocument')).toBe(true);
+    }, 90_000);
+
+    it("shows a connection's metrics and its health history on its page", async () => {
+      await nav('Connections').click();
+      await page.getByRole('link', { name: 'upstream-e2e' }).click();
+      await page.getByRole('heading', { name: 'upstream-e2e', level: 1 }).waitFor();
+      const metrics = page.getByRole('region', { name: 'Calls through this connection' });
+      await expect
+        .poll(async () =>
+          Number(
+            (await metrics.locator('[data-kpi="Calls"] .kpi-value').textContent())?.replace(/[^0-9]/g, '') ||
+              '0',
+          ),
+        )
+        .toBeGreaterThanOrEqual(5);
+      await metrics.locator('.chart canvas').waitFor();
+
+      // A health change while the page is open is listed, and the status badge follows.
+      upstreamDown = true;
+      await admin('POST', `/api/integrations/connections/${await connectionId()}/test`);
+      const history = page.getByTestId('health-history');
+      await expect
+        .poll(() => history.textContent().catch(() => ''), { timeout: 20_000 })
+        .toMatch(/healthy.*→.*unhealthy/);
+      upstreamDown = false;
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await expect.poll(() => history.locator('li').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      await shot('connection-detail-metrics');
     }, 60_000);
 
     it('runs a pipeline in the transform playground', async () => {
@@ -281,6 +394,7 @@ describeBrowser(
       const text = await output.textContent();
       expect(text).toContain('ana@example.com');
       expect(text).toContain('25.5');
+      await shot('transform');
       // A broken expression is reported, not thrown.
       await page
         .getByLabel('Pipeline steps (JSON list)')
@@ -345,12 +459,61 @@ describeBrowser(
       expect(await row.textContent()).toMatch(new RegExp(`${t.baseUrl}/webhooks/[\\w-]+`));
       await page.getByRole('status').filter({ hasText: 'shown only now' }).waitFor();
 
-      await page.getByRole('tab', { name: 'Subscriptions' }).click();
-      await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
-      await page.getByRole('tab', { name: 'Deliveries' }).click();
-      await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
       await shot('webhooks');
     }, 60_000);
+
+    it('subscribes a receiver, sends a test delivery and replays it with its attempts listed', async () => {
+      await page.getByRole('tab', { name: 'Subscriptions' }).click();
+      await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
+      await page.getByRole('button', { name: 'New subscription' }).click();
+      const form = page.getByRole('form', { name: 'New subscription' });
+      await form.getByLabel('Name').fill('ops-receiver');
+      await form.getByLabel('Target URL').fill(`${receiver.url}/hooks`);
+      await form.getByRole('checkbox', { name: 'webhook.subscription_disabled' }).check();
+      await form.getByRole('button', { name: 'Create subscription' }).click();
+      await page.getByRole('status').filter({ hasText: 'shown only now' }).waitFor();
+      const row = page.getByRole('row', { name: /ops-receiver/ });
+      await row.getByRole('button', { name: 'Send test' }).click();
+      await expect.poll(() => receiver.on('/hooks').length, { timeout: 20_000 }).toBe(1);
+      expect(JSON.parse(receiver.on('/hooks')[0].body).type).toBe('test.event');
+      await shot('webhooks-subscriptions');
+
+      await row.getByRole('button', { name: 'Deliveries' }).click();
+      await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
+      const replay = page.getByRole('button', { name: 'Replay delivery test.event' });
+      await expect
+        .poll(
+          async () => {
+            if ((await replay.count()) > 0) return true;
+            await page.getByRole('button', { name: 'Refresh' }).click();
+            return false;
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toBe(true);
+      await replay.click();
+      await expect.poll(() => receiver.on('/hooks').length, { timeout: 20_000 }).toBe(2);
+
+      await page.getByRole('button', { name: 'Open delivery test.event' }).click();
+      const drawer = page.getByRole('dialog', { name: 'Delivery' });
+      await expect
+        .poll(
+          async () => {
+            const attempts = await drawer.locator('ol.attempts li').count();
+            if (attempts < 2) {
+              await page.keyboard.press('Escape');
+              await page.getByRole('button', { name: 'Open delivery test.event' }).click();
+            }
+            return attempts;
+          },
+          { timeout: 20_000, interval: 500 },
+        )
+        .toBe(2);
+      await drawer.getByRole('button', { name: 'Replay delivery test.event' }).waitFor();
+      await shot('webhooks-delivery');
+      await page.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'detached' });
+    }, 90_000);
 
     it('switches to Brazilian Portuguese, formats in that locale and remembers the choice', async () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
@@ -388,6 +551,13 @@ describeBrowser(
       await page.getByRole('button', { name: 'Novo endpoint' }).waitFor();
       await shot('webhooks-pt-BR');
 
+      await nav.getByRole('link', { name: 'Testador de API' }).click();
+      await page.getByRole('heading', { name: 'Testador de API', level: 1 }).waitFor();
+      await page.getByLabel('Conexão').selectOption({ label: 'upstream-e2e (rest)' });
+      await page.getByRole('radio', { name: 'Ação do conector' }).waitFor();
+      await page.getByRole('button', { name: 'Enviar' }).waitFor();
+      await shot('tester-pt-BR');
+
       await nav.getByRole('link', { name: 'Execuções' }).click();
       await page.getByRole('heading', { name: 'Execuções', level: 1 }).waitFor();
       await page.getByRole('columnheader', { name: 'Quando' }).waitFor();
@@ -399,6 +569,8 @@ describeBrowser(
         .poll(() => page.locator('[data-kpi="Connections"] .kpi-value').textContent())
         .toBe('1 / 1');
       await page.locator('.chart canvas').waitFor();
+      await page.getByRole('heading', { name: 'Status das conexões' }).waitFor();
+      await page.getByRole('img', { name: /conexões por saúde: saudável: 1/ }).waitFor();
       // Numbers are formatted with Intl in pt-BR (a comma before decimals, a dot between thousands).
       const formatted = await page.evaluate(
         "new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 1 }).format(1234.5)",
@@ -410,6 +582,59 @@ describeBrowser(
       await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
       expect(await page.evaluate("localStorage.getItem('kryonix.locale')")).toBe('en');
     }, 60_000);
+
+    it('works from the keyboard and at a phone width', async () => {
+      // The skip link moves focus to the page's content.
+      await page.goto(`${t.baseUrl}/connections`);
+      await page.getByRole('heading', { name: 'Connections', level: 1 }).waitFor();
+      await page.getByRole('link', { name: 'Skip to content' }).focus();
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('main');
+      // Tabs follow the arrow keys.
+      await nav('Webhooks').click();
+      await page.getByRole('tab', { name: 'Inbound endpoints' }).focus();
+      await page.keyboard.press('ArrowRight');
+      await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
+      expect(await page.evaluate("document.activeElement?.getAttribute('role')")).toBe('tab');
+      expect(await page.getByRole('tab', { name: 'Subscriptions' }).getAttribute('aria-selected')).toBe(
+        'true',
+      );
+
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        const menu = page.getByRole('button', { name: 'Menu' });
+        for (const [name, heading] of [
+          ['Overview', 'Overview'],
+          ['Connections', 'Connections'],
+          ['API tester', 'API tester'],
+          ['Executions', 'Executions'],
+          ['Live', 'Live'],
+          ['Webhooks', 'Webhooks'],
+          ['Alerts', 'Alerts'],
+          ['Transform', 'Transform playground'],
+          ['Connector library', 'Connector library'],
+        ]) {
+          // The menu is folded away; it opens from the header's button and closes on navigation.
+          expect(await nav(name).isVisible()).toBe(false);
+          await menu.click();
+          expect(await menu.getAttribute('aria-expanded')).toBe('true');
+          await nav(name).click();
+          await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+          // Nothing wider than the screen: wide tables scroll inside their own box.
+          expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+          await shot(`phone-${name.toLowerCase().replace(/ /g, '-')}`);
+        }
+        await menu.click();
+        await nav('Connections').click();
+        await page.getByRole('link', { name: 'upstream-e2e' }).click();
+        await page.getByRole('heading', { name: 'upstream-e2e', level: 1 }).waitFor();
+        await page.locator('.chart canvas').first().waitFor();
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+        await shot('phone-connection-detail');
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+    }, 90_000);
 
     it('gives a viewer key a read-only dashboard: the read views work, no mutating control is offered', async () => {
       const created = await fetch(`${t.baseUrl}/api/integrations/api-keys`, {
@@ -465,6 +690,13 @@ describeBrowser(
       expect(await page.getByRole('button', { name: 'New endpoint' }).count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
       await shot('viewer-webhooks');
+
+      await nav.getByRole('link', { name: 'API tester' }).click();
+      await page.getByRole('heading', { name: 'API tester', level: 1 }).waitFor();
+      await page.getByLabel('Connection').selectOption({ label: 'upstream-e2e (rest)' });
+      await page.getByText('A viewer key cannot make calls').waitFor();
+      expect(await page.getByRole('button', { name: 'Send' }).count()).toBe(0);
+      await shot('viewer-tester');
 
       await nav.getByRole('link', { name: 'Connector library' }).click();
       await page.getByRole('heading', { name: 'Connector library', level: 1 }).waitFor();

@@ -9,6 +9,7 @@ import { ExecutionsPage } from './pages/Executions';
 import { LivePage } from './pages/Live';
 import { OverviewPage } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
+import { TesterPage } from './pages/Tester';
 import { TransformPage } from './pages/Transform';
 import { WebhooksPage } from './pages/Webhooks';
 import { type Me, MeContext, ReadOnlyNote } from './role';
@@ -17,6 +18,7 @@ import { Link, navigate, useLocation } from './router';
 const NAV: { href: string; label: MessageKey }[] = [
   { href: '/', label: 'nav.overview' },
   { href: '/connections', label: 'nav.connections' },
+  { href: '/tester', label: 'nav.tester' },
   { href: '/executions', label: 'nav.executions' },
   { href: '/live', label: 'nav.live' },
   { href: '/webhooks', label: 'nav.webhooks' },
@@ -33,6 +35,8 @@ function page(path: string) {
       return <OverviewPage />;
     case '/connections':
       return <ConnectionsPage />;
+    case '/tester':
+      return <TesterPage />;
     case '/executions':
       return <ExecutionsPage />;
     case '/live':

@@ -55,7 +55,14 @@ export function withQuery(path: string, query?: Query): string {
 export async function request<T>(
   method: string,
   path: string,
-  options: { body?: unknown; query?: Query; key?: string; signal?: AbortSignal } = {},
+  options: {
+    body?: unknown;
+    query?: Query;
+    key?: string;
+    signal?: AbortSignal;
+    /** Told the response headers, e.g. the gateway's X-Cache and X-RateLimit-* for the API tester. */
+    onHeaders?: (headers: Headers) => void;
+  } = {},
 ): Promise<T> {
   const key = options.key ?? storedKey();
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -72,6 +79,7 @@ export async function request<T>(
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, 'NETWORK', t('ui.networkError'));
   }
+  options.onHeaders?.(response.headers);
   const text = await response.text();
   let parsed: unknown;
   try {

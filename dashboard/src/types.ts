@@ -12,7 +12,7 @@ export interface Connector {
   documentationUrl: string | null;
   configSchema: JsonSchema;
   authSchema: JsonSchema | null;
-  actions: { name: string; description?: string; classification?: string }[];
+  actions: { name: string; description?: string; classification?: string; input?: JsonSchema }[];
 }
 
 export interface Connection {

@@ -1,26 +1,25 @@
-import { type FormEvent, useState } from 'react';
-import { ADMIN, api } from '../api';
-import {
-  Badge,
-  Card,
-  ErrorBox,
-  Field,
-  formatMs,
-  Json,
-  Loading,
-  PageHeader,
-  States,
-  Time,
-} from '../components/ui';
+import { useState } from 'react';
+import { ADMIN, api, type Page } from '../api';
+import { ApiTester, HTTP_METHODS } from '../components/ApiTester';
+import { CallChart, groupByOf, type Range, RangeSwitch, StatsKpis } from '../components/Metrics';
+import { healthLabel } from '../components/StatusChart';
+import { MonitoringError } from '../components/Unavailable';
+import { Badge, Card, ErrorBox, Field, Json, Loading, PageHeader, States, Time } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { t } from '../i18n';
 import { useCanEdit } from '../role';
 import { Link, navigate } from '../router';
-import type { CallResult, Connection, ConnectionEndpoint, TestResult } from '../types';
+import { useLiveRefresh } from '../stream';
+import type {
+  AlertEvent,
+  AlertRule,
+  Connection,
+  ConnectionEndpoint,
+  MetricsAnswer,
+  TestResult,
+} from '../types';
 import { EditConnection } from './EditConnection';
 import { RecentExecutions } from './Executions';
-
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 export function ConnectionDetailPage({ id }: { id: string }) {
   const canEdit = useCanEdit();
@@ -31,6 +30,25 @@ export function ConnectionDetailPage({ id }: { id: string }) {
   const [testResult, setTestResult] = useState<TestResult>();
   const [executed, setExecuted] = useState(0);
   const [editing, setEditing] = useState(false);
+  // One stream for the page: this connection's events refresh its numbers; health changes are listed.
+  const [seen, setSeen] = useState<HealthEntry[]>([]);
+  const { tick } = useLiveRefresh((event) => {
+    if (event.data.connectionId !== id) return false;
+    if (event.event === 'health') {
+      setSeen((current) => [
+        {
+          key: `live-${event.receivedAt}`,
+          at: new Date(event.receivedAt).toISOString(),
+          what: 'change',
+          previous: String(event.data.previous ?? ''),
+          current: String(event.data.current ?? ''),
+        },
+        ...current,
+      ]);
+      connection.reload();
+    }
+    return true;
+  });
   const test = useAction(async () => {
     setTestResult(await api.post<TestResult>(`${ADMIN}/connections/${id}/test`));
     connection.reload();
@@ -157,7 +175,15 @@ export function ConnectionDetailPage({ id }: { id: string }) {
           }}
         />
       ) : null}
-      {canEdit ? <ApiTester connectionId={id} onExecuted={() => setExecuted((count) => count + 1)} /> : null}
+      <ConnectionMetrics connectionId={id} tick={tick} />
+      <HealthHistory connection={item} seen={seen} />
+      {canEdit ? (
+        <ApiTester
+          connectionId={id}
+          connectorId={item.connectorId}
+          onExecuted={() => setExecuted((count) => count + 1)}
+        />
+      ) : null}
       <Endpoints connectionId={id} />
       <Card title={t('detail.recent')}>
         <RecentExecutions connectionId={id} refresh={executed} />
@@ -166,147 +192,124 @@ export function ConnectionDetailPage({ id }: { id: string }) {
   );
 }
 
-function parseJson(text: string, what: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${what} is not valid JSON: ${(error as Error).message}`);
-  }
+/** This connection's call statistics (GET /metrics?connectionId=…), kept current by the stream. */
+function ConnectionMetrics({ connectionId, tick }: { connectionId: string; tick: number }) {
+  const [range, setRange] = useState<Range>('24h');
+  const groupBy = groupByOf(range);
+  const metrics = useLoad(
+    (signal) => api.get<MetricsAnswer>(`${ADMIN}/metrics`, { range, groupBy, connectionId }, signal),
+    [connectionId, range, groupBy, tick],
+  );
+  return (
+    <Card title={t('detail.metrics')} actions={<RangeSwitch value={range} onChange={setRange} />}>
+      {metrics.error && !metrics.data ? (
+        <MonitoringError error={metrics.error} onRetry={metrics.reload} />
+      ) : !metrics.data ? (
+        <Loading />
+      ) : (
+        <>
+          <div className="kpis" aria-live="polite">
+            <StatsKpis totals={metrics.data.totals} range={range} />
+          </div>
+          {metrics.data.totals.totalRequests === 0 ? (
+            <div className="empty">{t('detail.noCallsInRange')}</div>
+          ) : (
+            <CallChart answer={metrics.data} range={range} />
+          )}
+        </>
+      )}
+    </Card>
+  );
 }
 
-/** The seed's API tester: compose a call through the gateway and see what came back. */
-function ApiTester({ connectionId, onExecuted }: { connectionId: string; onExecuted: () => void }) {
-  const [method, setMethod] = useState('GET');
-  const [endpoint, setEndpoint] = useState('/');
-  const [query, setQuery] = useState('');
-  const [headers, setHeaders] = useState('');
-  const [body, setBody] = useState('');
-  const [skipCache, setSkipCache] = useState(false);
-  const [result, setResult] = useState<CallResult>();
-  const execute = useAction(async () => {
-    const payload = {
-      method,
-      endpoint,
-      queryParams: parseJson(query, 'Query parameters'),
-      headers: parseJson(headers, 'Headers'),
-      data: parseJson(body, 'Body'),
-      skipCache: skipCache || undefined,
-      triggeredBy: 'dashboard',
-    };
-    setResult(await api.post<CallResult>(`/api/v1/connections/${connectionId}/execute`, payload));
-    onExecuted();
-  });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setResult(undefined);
-    void execute.run();
-  };
+interface HealthEntry {
+  key: string;
+  at: string;
+  what: 'change' | 'fired' | 'resolved';
+  previous?: string;
+  current?: string;
+  severity?: string;
+  text?: string;
+}
+
+/**
+ * What the platform knows of this connection's health over time. It stores the current status and the
+ * last check, not every transition: the history is the alert events of rules scoped to this connection
+ * (stored) and the changes the live stream reports while this page is open.
+ */
+function HealthHistory({ connection, seen }: { connection: Connection; seen: HealthEntry[] }) {
+  const alerts = useLoad(
+    async (signal) => {
+      const rules = await api.get<Page<AlertRule>>(`${ADMIN}/alerts`, { limit: 200 }, signal);
+      const scoped = rules.items.filter((rule) => rule.scope.connectionId === connection.id);
+      const pages = await Promise.all(
+        scoped.map((rule) =>
+          api.get<Page<AlertEvent>>(`${ADMIN}/alerts/events`, { alertId: rule.id, limit: 20 }, signal),
+        ),
+      );
+      return pages.flatMap((page) => page.items);
+    },
+    [connection.id, seen.length],
+  );
+  const stored: HealthEntry[] = (alerts.data ?? []).flatMap((event) => [
+    {
+      key: `fired-${event.id}`,
+      at: event.createdAt,
+      what: 'fired' as const,
+      severity: event.severity,
+      text: `${event.alertName}: ${event.message}`,
+    },
+    ...(event.resolvedAt
+      ? [
+          {
+            key: `resolved-${event.id}`,
+            at: event.resolvedAt,
+            what: 'resolved' as const,
+            text: event.alertName,
+          },
+        ]
+      : []),
+  ]);
+  const entries = [...seen, ...stored].sort((a, b) => b.at.localeCompare(a.at));
   return (
-    <Card title={t('call.title')}>
-      <form className="tester" onSubmit={submit} aria-label={t('call.title')}>
-        <div className="tester-line">
-          <Field label={t('ex.method')} htmlFor="call-method">
-            <select id="call-method" value={method} onChange={(event) => setMethod(event.target.value)}>
-              {METHODS.map((item) => (
-                <option key={item}>{item}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t('call.path')} htmlFor="call-endpoint">
-            <input
-              id="call-endpoint"
-              required
-              value={endpoint}
-              onChange={(event) => setEndpoint(event.target.value)}
-              placeholder="/users?page=1"
-            />
-          </Field>
-          <button type="submit" className="primary" disabled={execute.busy}>
-            {execute.busy ? t('call.sending') : t('call.send')}
-          </button>
+    <Card title={t('detail.healthHistory')}>
+      <p>
+        <Badge value={connection.healthStatus} label={healthLabel(connection.healthStatus)} />{' '}
+        <span className="muted">{t('detail.checked')}</span> <Time value={connection.lastHealthCheck} />
+        {' · '}
+        <span className="muted">{t('connections.lastTested')}</span> <Time value={connection.lastTested} />
+      </p>
+      {alerts.error && !alerts.data ? (
+        <MonitoringError error={alerts.error} onRetry={alerts.reload} />
+      ) : !alerts.data ? (
+        <Loading />
+      ) : entries.length === 0 ? (
+        <div className="empty">
+          {t('detail.noHealthHistory')} <Link href="/alerts">{t('detail.addHealthRule')}</Link>.
         </div>
-        <details>
-          <summary>{t('call.more')}</summary>
-          <div className="grid three">
-            <Field label={t('call.query')} htmlFor="call-query">
-              <textarea
-                id="call-query"
-                className="mono"
-                rows={4}
-                value={query}
-                onChange={(event) => setQuery(event.target.value)}
-                placeholder='{"page": 1}'
-              />
-            </Field>
-            <Field label={t('call.headers')} htmlFor="call-headers">
-              <textarea
-                id="call-headers"
-                className="mono"
-                rows={4}
-                value={headers}
-                onChange={(event) => setHeaders(event.target.value)}
-                placeholder='{"accept": "application/json"}'
-              />
-            </Field>
-            <Field label={t('call.body')} htmlFor="call-body">
-              <textarea
-                id="call-body"
-                className="mono"
-                rows={4}
-                value={body}
-                onChange={(event) => setBody(event.target.value)}
-              />
-            </Field>
-          </div>
-          <div className="field checkbox">
-            <input
-              id="call-skip-cache"
-              type="checkbox"
-              checked={skipCache}
-              onChange={(event) => setSkipCache(event.target.checked)}
-            />
-            <label htmlFor="call-skip-cache">{t('call.skipCache')}</label>
-          </div>
-        </details>
-      </form>
-      <ErrorBox error={execute.error} />
-      {result ? (
-        <div className="call-result" data-testid="call-result" aria-live="polite">
-          <div className="call-summary">
-            <Badge value={result.status} /> <strong>HTTP {result.statusCode ?? '—'}</strong>
-            <span>{formatMs(result.executionTime)}</span>
-            <span>
-              {t('ex.cache')}: {result.cacheStatus ?? (result.cached ? 'HIT' : 'MISS')}
-            </span>
-            {result.retries ? (
-              <span>
-                {t('ex.retries')}: {result.retries}
-              </span>
-            ) : null}
-            {result.executionId ? (
-              <Link href={`/executions?id=${result.executionId}`}>
-                {t('call.execution', { id: result.executionId.slice(0, 8) })}
-              </Link>
-            ) : null}
-          </div>
-          {result.error ? (
-            <p className="bad-text">
-              {result.code ? <code>{result.code}</code> : null} {result.error}
-            </p>
-          ) : null}
-          <div className="grid two">
-            <div>
-              <h3>{t('call.bodyTitle')}</h3>
-              <Json value={result.data} label={t('ex.responseBody')} />
-            </div>
-            <div>
-              <h3>{t('call.headersTitle')}</h3>
-              <Json value={result.headers ?? {}} label={t('ex.responseHeaders')} />
-            </div>
-          </div>
-        </div>
-      ) : null}
+      ) : (
+        <ol className="timeline" data-testid="health-history">
+          {entries.map((entry) => (
+            <li key={entry.key}>
+              <Time value={entry.at} />{' '}
+              {entry.what === 'change' ? (
+                <>
+                  <Badge value={entry.previous} label={healthLabel(entry.previous ?? '')} /> →{' '}
+                  <Badge value={entry.current} label={healthLabel(entry.current ?? '')} />
+                </>
+              ) : entry.what === 'fired' ? (
+                <>
+                  <Badge value={entry.severity} /> {t('detail.alertFired')} · {entry.text}
+                </>
+              ) : (
+                <>
+                  <Badge value="resolved" label={t('al.resolved')} /> {entry.text}
+                </>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
     </Card>
   );
 }
@@ -370,7 +373,7 @@ function Endpoints({ connectionId }: { connectionId: string }) {
           </Field>
           <Field label={t('ex.method')} htmlFor="ep-method">
             <select id="ep-method" value={method} onChange={(event) => setMethod(event.target.value)}>
-              {METHODS.map((item) => (
+              {HTTP_METHODS.map((item) => (
                 <option key={item}>{item}</option>
               ))}
             </select>

@@ -8,9 +8,9 @@ import { t } from '../i18n';
 import { useCanEdit } from '../role';
 import { Link, navigate } from '../router';
 import type { Connection, Connector, TestResult } from '../types';
+import { BasicFields, type Basics } from './EditConnection';
 
 const STATUSES = ['active', 'inactive', 'error', 'testing'];
-const ENVIRONMENTS = ['development', 'staging', 'production'];
 
 export function ConnectionsPage() {
   const [status, setStatus] = useState('');
@@ -212,9 +212,7 @@ export function CreateConnection({
   onCreated: (connection: Connection) => void;
 }) {
   const [connectorId, setConnectorId] = useState('');
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [environment, setEnvironment] = useState('production');
+  const [basics, setBasics] = useState<Basics>({ name: '', description: '', environment: 'production' });
   const [config, setConfig] = useState<Value>({});
   const [auth, setAuth] = useState<Value>({});
   const connector = useMemo(
@@ -231,9 +229,9 @@ export function CreateConnection({
     const credentials = compact(secrets) as Value | undefined;
     const created = await api.post<Connection>(`${ADMIN}/connections`, {
       connectorId: connector.id,
-      name: name.trim(),
-      description: description.trim() || undefined,
-      environment,
+      name: basics.name.trim(),
+      description: basics.description.trim() || undefined,
+      environment: basics.environment,
       config: (compact(config) as Value | undefined) ?? {},
       ...(authConfig ? { authConfig } : {}),
       ...(credentials ? { credentials } : {}),
@@ -275,33 +273,7 @@ export function CreateConnection({
           {connector ? (
             <>
               {connector.description ? <p className="muted">{connector.description}</p> : null}
-              <Field label={t('connections.name')} htmlFor="new-name">
-                <input
-                  id="new-name"
-                  required
-                  maxLength={255}
-                  value={name}
-                  onChange={(event) => setName(event.target.value)}
-                />
-              </Field>
-              <Field label={t('connections.description')} htmlFor="new-description">
-                <input
-                  id="new-description"
-                  value={description}
-                  onChange={(event) => setDescription(event.target.value)}
-                />
-              </Field>
-              <Field label={t('connections.environment')} htmlFor="new-environment">
-                <select
-                  id="new-environment"
-                  value={environment}
-                  onChange={(event) => setEnvironment(event.target.value)}
-                >
-                  {ENVIRONMENTS.map((item) => (
-                    <option key={item}>{item}</option>
-                  ))}
-                </select>
-              </Field>
+              <BasicFields idPrefix="new" value={basics} onChange={setBasics} />
               <fieldset>
                 <legend>{t('connections.configuration')}</legend>
                 <SchemaForm

@@ -9,6 +9,43 @@ import type { Connection, Connector } from '../types';
 
 const ENVIRONMENTS = ['development', 'staging', 'production'];
 
+export interface Basics {
+  name: string;
+  description: string;
+  environment: string;
+}
+
+/** Name, description and environment: the fields every connection has, on create and on edit. */
+export function BasicFields({
+  idPrefix,
+  value,
+  onChange,
+}: {
+  idPrefix: string;
+  value: Basics;
+  onChange: (value: Basics) => void;
+}) {
+  const set = (field: keyof Basics) => (event: { target: { value: string } }) =>
+    onChange({ ...value, [field]: event.target.value });
+  return (
+    <>
+      <Field label={t('connections.name')} htmlFor={`${idPrefix}-name`}>
+        <input id={`${idPrefix}-name`} required maxLength={255} value={value.name} onChange={set('name')} />
+      </Field>
+      <Field label={t('connections.description')} htmlFor={`${idPrefix}-description`}>
+        <input id={`${idPrefix}-description`} value={value.description} onChange={set('description')} />
+      </Field>
+      <Field label={t('connections.environment')} htmlFor={`${idPrefix}-environment`}>
+        <select id={`${idPrefix}-environment`} value={value.environment} onChange={set('environment')}>
+          {ENVIRONMENTS.map((item) => (
+            <option key={item}>{item}</option>
+          ))}
+        </select>
+      </Field>
+    </>
+  );
+}
+
 /**
  * Edit a connection. Credentials are never shown, so they are replaced only when the user asks to:
  * then the whole auth method is entered again and sent (`credentials` replace the stored ones whole).
@@ -31,18 +68,20 @@ export function EditConnection({
       ),
     [connection.connectorId],
   );
-  const [name, setName] = useState(connection.name);
-  const [description, setDescription] = useState(connection.description ?? '');
-  const [environment, setEnvironment] = useState(connection.environment);
+  const [basics, setBasics] = useState<Basics>({
+    name: connection.name,
+    description: connection.description ?? '',
+    environment: connection.environment,
+  });
   const [config, setConfig] = useState<Value>(connection.config ?? {});
   const [replaceAuth, setReplaceAuth] = useState(false);
   const [auth, setAuth] = useState<Value>({ ...(connection.authConfig ?? {}) });
 
   const save = useAction(async () => {
     const patch: Record<string, unknown> = {
-      name: name.trim(),
-      description: description.trim() || null,
-      environment,
+      name: basics.name.trim(),
+      description: basics.description.trim() || null,
+      environment: basics.environment,
       config: (compact(config) as Value | undefined) ?? {},
     };
     if (replaceAuth && connector.data?.authSchema) {
@@ -73,33 +112,7 @@ export function EditConnection({
         )
       ) : (
         <form onSubmit={submit} className="stack" aria-label={t('edit.form')}>
-          <Field label={t('connections.name')} htmlFor="edit-name">
-            <input
-              id="edit-name"
-              required
-              maxLength={255}
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-            />
-          </Field>
-          <Field label={t('connections.description')} htmlFor="edit-description">
-            <input
-              id="edit-description"
-              value={description}
-              onChange={(event) => setDescription(event.target.value)}
-            />
-          </Field>
-          <Field label={t('connections.environment')} htmlFor="edit-environment">
-            <select
-              id="edit-environment"
-              value={environment}
-              onChange={(event) => setEnvironment(event.target.value)}
-            >
-              {ENVIRONMENTS.map((item) => (
-                <option key={item}>{item}</option>
-              ))}
-            </select>
-          </Field>
+          <BasicFields idPrefix="edit" value={basics} onChange={setBasics} />
           <fieldset>
             <legend>{t('connections.configuration')}</legend>
             <SchemaForm

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ADMIN, api, type Page } from '../api';
+import { CallSummary, HTTP_METHODS } from '../components/ApiTester';
 import { MonitoringError } from '../components/Unavailable';
 import {
   Badge,
@@ -28,7 +29,8 @@ const RANGES: Record<string, number | null> = {
 };
 const STATUSES = ['success', 'failed', 'timeout'];
 const TYPES = ['api_call', 'batch', 'action', 'proxy'];
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ACTION'];
+// Actions are logged with the method ACTION.
+const METHODS = [...HTTP_METHODS, 'ACTION'];
 
 interface Filters {
   range: string;
@@ -200,7 +202,7 @@ export function ExecutionsPage() {
           <Loading />
         ) : rows.length === 0 ? (
           <div className="empty">
-            {t('ex.empty')} <Link href="/connections">{t('overview.tryCall')}</Link> {t('ex.panel')}
+            {t('ex.empty')} <Link href="/tester">{t('nav.tester')}</Link> {t('ex.panel')}
           </div>
         ) : (
           <>
@@ -302,14 +304,13 @@ export function ExecutionDrawer({ id, onClose }: { id: string; onClose: () => vo
         )
       ) : (
         <div className="stack" data-testid="execution-detail">
-          <div className="call-summary">
-            <Badge value={item.status} /> <strong>HTTP {item.responseStatus ?? '—'}</strong>
-            <span>{formatMs(item.executionTime)}</span>
-            <span>{item.cached ? t('ex.fromCache') : t('ex.notCached')}</span>
-            <span>
-              {t('ex.retries')}: {item.retryCount}/{item.maxRetries}
-            </span>
-          </div>
+          <CallSummary
+            status={item.status}
+            httpStatus={item.responseStatus}
+            durationMs={item.executionTime}
+            cache={item.cached ? t('ex.fromCache') : t('ex.notCached')}
+            retries={`${item.retryCount}/${item.maxRetries}`}
+          />
           <dl className="details">
             <dt>{t('ex.request')}</dt>
             <dd>

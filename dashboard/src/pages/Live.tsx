@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useState } from 'react';
+import { healthLabel } from '../components/StatusChart';
 import { Badge, Card, formatMs, PageHeader } from '../components/ui';
-import { formatDateTime, t } from '../i18n';
+import { formatDateTime, type MessageKey, t } from '../i18n';
 import { Link } from '../router';
 import { STREAM_EVENTS, StreamBadge, useStream } from '../stream';
 import type { StreamEvent } from '../types';
@@ -58,7 +59,7 @@ export function LivePage() {
                   })
                 }
               />{' '}
-              {name}
+              {eventLabel(name)}
             </label>
           ))}
         </fieldset>
@@ -81,6 +82,10 @@ export function LivePage() {
   );
 }
 
+function eventLabel(name: string): string {
+  return (STREAM_EVENTS as readonly string[]).includes(name) ? t(`live.e.${name}` as MessageKey) : name;
+}
+
 function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string) => void }) {
   const data = event.data;
   const time = formatDateTime(typeof data.time === 'string' ? data.time : event.receivedAt, {
@@ -95,7 +100,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
           <Badge value={text(data.status)} /> <code>{text(data.executionType)}</code> HTTP{' '}
           {text(data.statusCode) || '—'} ·{' '}
           {formatMs(typeof data.durationMs === 'number' ? data.durationMs : null)}
-          {data.cacheStatus ? ` · cache ${text(data.cacheStatus)}` : ''}
+          {data.cacheStatus ? ` · ${t('live.cache', { status: text(data.cacheStatus) })}` : ''}
           {data.code ? <code className="bad-text"> {text(data.code)}</code> : null} ·{' '}
           <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
           {data.executionId ? (
@@ -114,7 +119,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
       body = (
         <>
           <Badge value={text(data.kind) === 'received' ? 'success' : 'failed'} label={text(data.kind)} />{' '}
-          webhook {data.endpointId ? 'endpoint' : 'subscription'}{' '}
+          {data.endpointId ? t('live.webhookEndpoint') : t('live.webhookSubscription')}{' '}
           <Link
             href={`/webhooks?tab=deliveries${data.subscriptionId ? `&subscriptionId=${text(data.subscriptionId)}` : data.endpointId ? `&endpointId=${text(data.endpointId)}` : ''}`}
           >
@@ -126,7 +131,8 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
     case 'health':
       body = (
         <>
-          health <Badge value={text(data.previous)} /> → <Badge value={text(data.current)} /> ·{' '}
+          <Badge value={text(data.previous)} label={healthLabel(text(data.previous))} /> →{' '}
+          <Badge value={text(data.current)} label={healthLabel(text(data.current))} /> ·{' '}
           <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
         </>
       );
@@ -134,7 +140,6 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
     case 'circuit':
       body = (
         <>
-          circuit{' '}
           <Badge value={text(data.state) === 'open' ? 'failed' : 'success'} label={text(data.state)} /> ·{' '}
           <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
         </>
@@ -153,7 +158,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
   }
   return (
     <div className={`live-event ${event.event}`} data-event={event.event}>
-      <time className="muted">{time}</time> <strong>{event.event}</strong> {body}
+      <time className="muted">{time}</time> <strong>{eventLabel(event.event)}</strong> {body}
     </div>
   );
 }

@@ -1,33 +1,24 @@
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useState } from 'react';
 import { ADMIN, api } from '../api';
-import { type Series, TimeSeriesChart } from '../components/TimeSeriesChart';
+import { CallChart, groupByOf, percent, type Range, RangeSwitch, StatsKpis } from '../components/Metrics';
+import { StatusChart } from '../components/StatusChart';
 import { MonitoringError } from '../components/Unavailable';
 import { Badge, Card, formatMs, formatNumber, Kpi, Loading, PageHeader, Time } from '../components/ui';
-import { useInterval, useLoad } from '../hooks';
+import { useLoad } from '../hooks';
 import { t } from '../i18n';
 import { Link } from '../router';
-import { StreamBadge, useStream } from '../stream';
+import { StreamBadge, useLiveRefresh } from '../stream';
 import type { ConnectionStatistics, MetricsAnswer, OverviewCards, TopApi } from '../types';
 
-const RANGES = ['1h', '24h', '7d', '30d'] as const;
-type Range = (typeof RANGES)[number];
-
-function percent(value: number | null | undefined): string {
-  return value === null || value === undefined
-    ? '—'
-    : `${formatNumber(value, value >= 99.95 || value === 0 ? 0 : 1)}%`;
-}
-
-function toneOfRate(rate: number | null | undefined): 'good' | 'warn' | 'bad' | undefined {
-  if (rate === null || rate === undefined) return undefined;
-  return rate >= 99 ? 'good' : rate >= 95 ? 'warn' : 'bad';
-}
-
-/** KPIs, call volume and latency over time, top APIs and connection health; kept current by the stream. */
+/** KPIs, call volume and latency over time, connection status, top APIs; kept current by the stream. */
 export function OverviewPage() {
   const [range, setRange] = useState<Range>('24h');
-  const [tick, setTick] = useState(0);
-  const groupBy = range === '7d' || range === '30d' ? 'day' : 'hour';
+  const [liveCalls, setLiveCalls] = useState(0);
+  const { tick, state: streamState } = useLiveRefresh((event) => {
+    if (event.event === 'execution') setLiveCalls((count) => count + 1);
+    return true;
+  });
+  const groupBy = groupByOf(range);
   const metrics = useLoad(
     (signal) => api.get<MetricsAnswer>(`${ADMIN}/metrics`, { range, groupBy }, signal),
     [range, groupBy, tick],
@@ -45,59 +36,7 @@ export function OverviewPage() {
     [tick],
   );
 
-  // Pushed, not polled: an event marks the numbers stale; they reload at most every 3 s.
-  const stale = useRef(false);
-  const [liveCalls, setLiveCalls] = useState(0);
-  const onEvent = useCallback((event: { event: string }) => {
-    stale.current = true;
-    if (event.event === 'execution') setLiveCalls((count) => count + 1);
-  }, []);
-  const streamState = useStream(onEvent);
-  useInterval(() => {
-    if (stale.current) {
-      stale.current = false;
-      setTick((value) => value + 1);
-    }
-  }, 3000);
-  // Without the stream, fall back to a slow poll.
-  useInterval(() => setTick((value) => value + 1), streamState === 'open' ? null : 30_000);
-
   const totals = metrics.data?.totals;
-  const cacheLookups = totals ? totals.cacheHits + totals.cacheMisses : 0;
-  const chart = useMemo(() => {
-    const groups = metrics.data?.groups ?? [];
-    const times = groups.map((group) => Math.floor(new Date(group.key).getTime() / 1000));
-    const series: Series[] = [
-      // Failed bars drawn over the total: the red part of a bar is its failed share.
-      {
-        label: t('overview.calls'),
-        values: groups.map((group) => group.totalRequests),
-        color: '#2f9e44',
-        bars: true,
-      },
-      {
-        label: t('overview.failed'),
-        values: groups.map((group) => group.failedRequests),
-        color: '#e03131',
-        bars: true,
-      },
-      {
-        label: t('overview.avgLatency'),
-        values: groups.map((group) => group.avgResponseTime),
-        color: '#3b5bdb',
-        right: true,
-        unit: ' ms',
-      },
-      {
-        label: t('overview.p95Latency'),
-        values: groups.map((group) => group.p95ResponseTime),
-        color: '#f08c00',
-        right: true,
-        unit: ' ms',
-      },
-    ];
-    return { times, series };
-  }, [metrics.data]);
   const maxTop = Math.max(1, ...(top.data?.items.map((item) => item.totalCalls) ?? [1]));
 
   return (
@@ -107,20 +46,7 @@ export function OverviewPage() {
         actions={
           <>
             <StreamBadge state={streamState} />
-            <fieldset className="segmented" aria-label={t('overview.timeRange')}>
-              {RANGES.map((item) => (
-                <label key={item} className={item === range ? 'on' : ''}>
-                  <input
-                    type="radio"
-                    name="range"
-                    value={item}
-                    checked={item === range}
-                    onChange={() => setRange(item)}
-                  />
-                  {item}
-                </label>
-              ))}
-            </fieldset>
+            <RangeSwitch value={range} onChange={setRange} />
           </>
         }
       >
@@ -132,36 +58,7 @@ export function OverviewPage() {
         <MonitoringError error={metrics.error} onRetry={metrics.reload} />
       ) : null}
       <div className="kpis" aria-live="polite">
-        <Kpi
-          kpi="Calls"
-          label={t('overview.calls')}
-          value={formatNumber(totals?.totalRequests)}
-          hint={t('overview.last', { range })}
-        />
-        <Kpi
-          label={t('overview.successRate')}
-          value={percent(totals?.successRate)}
-          tone={toneOfRate(totals?.successRate)}
-        />
-        <Kpi label={t('overview.avgLatency')} value={formatMs(totals?.avgResponseTime)} />
-        <Kpi label={t('overview.p95Latency')} value={formatMs(totals?.p95ResponseTime)} />
-        <Kpi
-          label={t('overview.errors')}
-          value={formatNumber(totals?.failedRequests)}
-          tone={totals ? (totals.failedRequests > 0 ? 'bad' : 'good') : undefined}
-        />
-        <Kpi
-          label={t('overview.cacheHits')}
-          value={cacheLookups > 0 && totals ? percent((totals.cacheHits / cacheLookups) * 100) : '—'}
-          hint={
-            totals
-              ? t('overview.cacheHint', {
-                  hits: formatNumber(totals.cacheHits),
-                  lookups: formatNumber(cacheLookups),
-                })
-              : undefined
-          }
-        />
+        <StatsKpis totals={totals} range={range} />
         <Kpi
           kpi="Connections"
           label={t('nav.connections')}
@@ -170,24 +67,35 @@ export function OverviewPage() {
         />
       </div>
 
-      <Card title={t('overview.chartTitle', { range })}>
-        {metrics.data ? (
-          metrics.data.totals.totalRequests === 0 ? (
+      <div className="grid two wide-first">
+        <Card title={t('overview.chartTitle', { range })}>
+          {metrics.data ? (
+            metrics.data.totals.totalRequests === 0 ? (
+              <div className="empty">
+                {t('overview.noCalls')} <Link href="/tester">{t('nav.tester')}</Link> {t('overview.panelOr')}{' '}
+                <code>POST /api/v1/connections/:id/execute</code>.
+              </div>
+            ) : (
+              <CallChart answer={metrics.data} range={range} />
+            )
+          ) : metrics.loading ? (
+            <Loading />
+          ) : null}
+        </Card>
+        <Card title={t('overview.statusTitle')}>
+          {health.error && !health.data ? (
+            <MonitoringError error={health.error} onRetry={health.reload} />
+          ) : !health.data ? (
+            <Loading />
+          ) : health.data.items.length === 0 ? (
             <div className="empty">
-              {t('overview.noCalls')} <Link href="/connections">{t('overview.tryCall')}</Link>{' '}
-              {t('overview.panelOr')} <code>POST /api/v1/connections/:id/execute</code>.
+              {t('overview.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
             </div>
           ) : (
-            <TimeSeriesChart
-              times={chart.times}
-              series={chart.series}
-              label={t('overview.chartLabel', { groupBy, range })}
-            />
-          )
-        ) : metrics.loading ? (
-          <Loading />
-        ) : null}
-      </Card>
+            <StatusChart statuses={health.data.items.map((item) => item.healthStatus)} />
+          )}
+        </Card>
+      </div>
 
       <div className="grid two">
         <Card title={t('overview.topApis')}>

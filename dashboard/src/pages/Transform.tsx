@@ -1,24 +1,8 @@
 import { type FormEvent, useState } from 'react';
-import { ADMIN, ApiError, api } from '../api';
-import { Badge, Card, ErrorBox, Field, formatMs, Json, PageHeader } from '../components/ui';
-import { useAction } from '../hooks';
+import { PipelineResult, usePipeline } from '../components/Pipeline';
+import { Card, Field, PageHeader } from '../components/ui';
 import { t } from '../i18n';
 import { useCanEdit } from '../role';
-
-interface StepTrace {
-  type: string;
-  name?: string;
-  output?: unknown;
-  passed?: boolean;
-  error?: { code?: string; message?: string; errors?: { path: string; message: string }[] };
-  durationMs: number;
-}
-
-interface TestAnswer {
-  output: unknown;
-  filtered: boolean;
-  steps: StepTrace[];
-}
 
 const EXAMPLES: Record<string, { steps: unknown[]; input: unknown }> = {
   'Map and filter an order': {
@@ -62,41 +46,17 @@ export function TransformPage() {
   const canEdit = useCanEdit();
   const [steps, setSteps] = useState(JSON.stringify(EXAMPLES[FIRST].steps, null, 2));
   const [input, setInput] = useState(JSON.stringify(EXAMPLES[FIRST].input, null, 2));
-  const [answer, setAnswer] = useState<TestAnswer>();
-  const [failedTrace, setFailedTrace] = useState<StepTrace[]>();
-  const [parseError, setParseError] = useState<string>();
-
-  const run = useAction(async (parsedSteps: unknown, parsedInput: unknown) => {
-    setAnswer(undefined);
-    setFailedTrace(undefined);
-    try {
-      setAnswer(
-        await api.post<TestAnswer>(`${ADMIN}/transform/test`, { steps: parsedSteps, input: parsedInput }),
-      );
-    } catch (error) {
-      const partial = error instanceof ApiError ? error.problem.steps : undefined;
-      if (Array.isArray(partial)) setFailedTrace(partial as StepTrace[]);
-      throw error;
-    }
-  });
+  const pipeline = usePipeline();
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setParseError(undefined);
-    let parsedSteps: unknown;
     let parsedInput: unknown;
-    try {
-      parsedSteps = JSON.parse(steps);
-    } catch (error) {
-      setParseError(`Steps: ${(error as Error).message}`);
-      return;
-    }
     try {
       parsedInput = JSON.parse(input);
     } catch {
       parsedInput = input; // text, for a first `convert` step
     }
-    void run.run(parsedSteps, parsedInput);
+    void pipeline.run(steps, parsedInput);
   };
 
   return (
@@ -153,70 +113,12 @@ export function TransformPage() {
           </Card>
         </div>
         <div className="form-actions left">
-          <button type="submit" className="primary" disabled={run.busy || !canEdit}>
-            {run.busy ? t('transform.running') : t('transform.run')}
+          <button type="submit" className="primary" disabled={pipeline.busy || !canEdit}>
+            {pipeline.busy ? t('transform.running') : t('transform.run')}
           </button>
         </div>
       </form>
-      {parseError ? <ErrorBox error={new Error(parseError)} /> : null}
-      <ErrorBox error={run.error} />
-      {answer ? (
-        <Card title={t('transform.output')}>
-          {answer.filtered ? (
-            <p className="notice" role="status">
-              {t('transform.filtered')}
-            </p>
-          ) : null}
-          <div data-testid="transform-output">
-            <Json value={answer.output} label={t('transform.pipelineOutput')} />
-          </div>
-          <Trace steps={answer.steps} />
-        </Card>
-      ) : null}
-      {failedTrace ? <Trace steps={failedTrace} /> : null}
-    </>
-  );
-}
-
-function Trace({ steps }: { steps: StepTrace[] }) {
-  return (
-    <>
-      <h3>{t('transform.steps')}</h3>
-      <ol className="trace">
-        {steps.map((step, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: steps have no identity beyond their position
-          <li key={index}>
-            <div className="trace-head">
-              <code>{step.type}</code> {step.name ? <span>{step.name}</span> : null}
-              {step.passed !== undefined ? (
-                <Badge
-                  value={step.passed ? 'success' : 'filtered'}
-                  label={step.passed ? t('transform.passed') : t('transform.stopped')}
-                />
-              ) : null}
-              {step.error ? <Badge value="error" /> : null}
-              <span className="muted">{formatMs(step.durationMs)}</span>
-            </div>
-            {step.error ? (
-              <ErrorBox
-                error={
-                  new ApiError(
-                    422,
-                    step.error.code ?? '',
-                    step.error.message ?? t('transform.failed'),
-                    step.error.errors,
-                  )
-                }
-              />
-            ) : (
-              <details>
-                <summary>{t('transform.output')}</summary>
-                <Json value={step.output} />
-              </details>
-            )}
-          </li>
-        ))}
-      </ol>
+      <PipelineResult pipeline={pipeline} />
     </>
   );
 }

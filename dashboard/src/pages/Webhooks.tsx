@@ -418,7 +418,11 @@ function Subscriptions() {
                     <td>
                       <Badge
                         value={subscription.isActive}
-                        label={subscription.isActive ? 'active' : (subscription.disabledReason ?? 'off')}
+                        label={
+                          subscription.isActive
+                            ? t('wh.active')
+                            : (subscription.disabledReason ?? t('wh.off'))
+                        }
                       />
                     </td>
                     <td>
@@ -525,6 +529,7 @@ function Deliveries() {
             </button>
           </div>
         ) : null}
+        {subscriptionId ? <ReplayFailed subscriptionId={subscriptionId} onDone={list.reload} /> : null}
       </div>
       <States
         loading={list.loading}
@@ -546,13 +551,21 @@ function Deliveries() {
                   <th scope="col">{t('wh.attempts')}</th>
                   <th scope="col">{t('wh.response')}</th>
                   <th scope="col">{t('ex.time')}</th>
+                  <th scope="col">
+                    <span className="sr-only">{t('ui.actions')}</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {items.map((delivery) => (
-                  <tr key={delivery.id} className="clickable">
+                  <tr key={delivery.id} data-delivery-id={delivery.id}>
                     <td>
-                      <button type="button" className="link" onClick={() => setOpen(delivery.id)}>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => setOpen(delivery.id)}
+                        aria-label={t('wh.openDelivery', { event: delivery.eventType })}
+                      >
                         <Time value={delivery.createdAt} />
                       </button>
                     </td>
@@ -571,6 +584,9 @@ function Deliveries() {
                     </td>
                     <td>{delivery.responseStatus ?? delivery.errorMessage ?? '—'}</td>
                     <td>{formatMs(delivery.deliveryTime)}</td>
+                    <td className="row-actions">
+                      <Redeliver delivery={delivery} onDone={list.reload} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -583,6 +599,74 @@ function Deliveries() {
   );
 }
 
+/**
+ * Sends an outbound delivery again (POST …/deliveries/:id/retry, one more attempt): "Retry" for one that
+ * failed, "Replay" for one already delivered. Not offered while it is queued or being sent.
+ */
+function Redeliver({ delivery, onDone }: { delivery: Delivery; onDone: () => void }) {
+  const canEdit = useCanEdit();
+  const send = useAction(async () => {
+    await api.post(`${ADMIN}/webhooks/deliveries/${delivery.id}/retry`);
+    onDone();
+  });
+  if (!canEdit || delivery.direction !== 'outbound' || !delivery.subscriptionId) return null;
+  if (delivery.status === 'pending' || delivery.status === 'delivering') return null;
+  const replay = delivery.status === 'delivered';
+  return (
+    <span className="redeliver">
+      <button
+        type="button"
+        className="small"
+        onClick={() => void send.run()}
+        disabled={send.busy}
+        aria-label={t(replay ? 'wh.replayNamed' : 'wh.retryNamed', { event: delivery.eventType })}
+      >
+        {send.busy ? t('wh.retrying') : replay ? t('wh.replay') : t('wh.retry')}
+      </button>
+      {send.error ? (
+        <span className="inline-result bad" role="alert">
+          {send.error.message}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+/** Re-sends a subscription's failed deliveries at once (POST …/subscriptions/:id/replay). */
+function ReplayFailed({ subscriptionId, onDone }: { subscriptionId: string; onDone: () => void }) {
+  const canEdit = useCanEdit();
+  const [replayed, setReplayed] = useState<number>();
+  const replay = useAction(async () => {
+    const answer = await api.post<{ replayed: number }>(
+      `${ADMIN}/webhooks/subscriptions/${subscriptionId}/replay`,
+      { status: 'failed' },
+    );
+    setReplayed(answer.replayed);
+    onDone();
+  });
+  if (!canEdit) return null;
+  return (
+    <div className="field">
+      <span className="label-like">{t('wh.bulk')}</span>
+      <span>
+        <button type="button" className="small" onClick={() => void replay.run()} disabled={replay.busy}>
+          {t('wh.replayFailed')}
+        </button>{' '}
+        {replayed !== undefined ? (
+          <span className="inline-result" role="status">
+            {t('wh.replayed', { count: replayed })}
+          </span>
+        ) : null}
+        {replay.error ? (
+          <span className="inline-result bad" role="alert">
+            {replay.error.message}
+          </span>
+        ) : null}
+      </span>
+    </div>
+  );
+}
+
 function DeliveryDrawer({
   id,
   onClose,
@@ -592,16 +676,10 @@ function DeliveryDrawer({
   onClose: () => void;
   onChanged: () => void;
 }) {
-  const canEdit = useCanEdit();
   const delivery = useLoad(
     (signal) => api.get<Delivery>(`${ADMIN}/webhooks/deliveries/${id}`, undefined, signal),
     [id],
   );
-  const retry = useAction(async () => {
-    await api.post(`${ADMIN}/webhooks/deliveries/${id}/retry`);
-    delivery.reload();
-    onChanged();
-  });
   const item = delivery.data;
   return (
     <Drawer title={t('wh.delivery')} onClose={onClose}>
@@ -623,7 +701,7 @@ function DeliveryDrawer({
               <Badge value={item.status} />{' '}
               {item.nextRetryAt ? (
                 <>
-                  next attempt <Time value={item.nextRetryAt} />
+                  {t('wh.nextAttempt')} <Time value={item.nextRetryAt} />
                 </>
               ) : null}
             </dd>
@@ -636,19 +714,13 @@ function DeliveryDrawer({
               <Time value={item.createdAt} />
             </dd>
           </dl>
-          {item.direction === 'outbound' && canEdit ? (
-            <div>
-              <button
-                type="button"
-                className="primary"
-                onClick={() => void retry.run()}
-                disabled={retry.busy || item.status === 'delivering'}
-              >
-                {retry.busy ? t('wh.retrying') : t('wh.retryNow')}
-              </button>
-              <ErrorBox error={retry.error} />
-            </div>
-          ) : null}
+          <Redeliver
+            delivery={item}
+            onDone={() => {
+              delivery.reload();
+              onChanged();
+            }}
+          />
           <h3>{t('wh.payload')}</h3>
           <Json value={item.payload} label={t('wh.payload')} />
           <h3>{t('wh.attempts')}</h3>
