@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, KryonixError } from '../errors.js';
+import { redactPath } from '../logging.js';
 
 function fromFastifyError(error: FastifyError): KryonixError | undefined {
   if (error.validation) {
@@ -39,7 +40,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     .code(error.status)
     .headers(error.headers)
     .type('application/problem+json')
-    .send(error.toProblem(request.url.split('?')[0]));
+    .send(error.toProblem(redactPath(request.url.split('?')[0])));
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {
@@ -63,7 +64,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
     sendProblem(
       reply,
       request,
-      new KryonixError('KRX_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+      new KryonixError(
+        'KRX_ROUTE_NOT_FOUND',
+        `no route ${request.method} ${redactPath(request.url.split('?')[0])}`,
+      ),
     ),
   );
 }
