@@ -2,7 +2,8 @@
  * The Salesforce connector end to end through the platform's HTTP API, against a local Salesforce
  * (login server + instance server on another origin): the password, client-credentials and JWT bearer
  * flows, instance_url, SOQL with nextRecordsUrl, record CRUD and upsert, array errors, one refresh on
- * a 401, and the API limit read from Sforce-Limit-Info.
+ * a 401, and the API limit read from Sforce-Limit-Info (on the test result, as /metrics gauges, and
+ * enforced once used up).
  */
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -258,6 +259,35 @@ describeStores('connectors: Salesforce', (store) => {
       },
     });
     expectProblem(noAudience, 400, 'KRX_VALIDATION_FAILED');
+  });
+
+  it('exports Sforce-Limit-Info as gauges on /metrics and on the test result', async () => {
+    const scrape = async () => (await fetch(`${t.baseUrl}/metrics`)).text();
+    const series = (id: string) => `connection_id="${id}",connector="salesforce",quota="api_requests"`;
+    sf.setApiUsage(17, 15000);
+    const tested = await test(mainId);
+    expect(tested.body.details.apiUsage).toEqual({ used: 18, max: 15000 });
+    expect(tested.body.message).toContain('API requests used: 18 of 15000');
+    let text = await scrape();
+    expect(text).toContain('# TYPE kryonix_connector_quota_used gauge');
+    expect(text).toContain(`kryonix_connector_quota_used{${series(mainId)}} 18\n`);
+    expect(text).toContain(`kryonix_connector_quota_limit{${series(mainId)}} 15000\n`);
+
+    await run(mainId, 'query', { soql: 'SELECT Id FROM Account LIMIT 1' });
+    expect(await scrape()).toContain(`kryonix_connector_quota_used{${series(mainId)}} 19\n`);
+
+    // A deleted connection's series goes with it.
+    const gone = await passwordConnection('sf-gone');
+    await run(gone, 'query', { soql: 'SELECT Id FROM Account LIMIT 1' });
+    expect(await scrape()).toContain(`kryonix_connector_quota_used{${series(gone)}} 20\n`);
+    const deleted = await call(t.baseUrl, 'DELETE', `/api/integrations/connections/${gone}`, {
+      key: t.adminKey,
+    });
+    expect(deleted.status).toBe(204);
+    text = await scrape();
+    expect(text).not.toContain(gone);
+    expect(text).toContain(series(mainId));
+    sf.setApiUsage(0, 5000);
   });
 
   it('stops calling once Sforce-Limit-Info says the org is out of API requests', async () => {

@@ -18,7 +18,7 @@ import { salesforceConnector } from './providers/salesforce/index.js';
 import { sapConnector } from './providers/sap/index.js';
 import { slackConnector } from './providers/slack/index.js';
 import { teamsConnector } from './providers/teams/index.js';
-import type { ActionDefinition, ConnectorDefinition } from './sdk.js';
+import type { ActionDefinition, ConnectorDefinition, ProviderQuota } from './sdk.js';
 
 export const BUILT_IN_CONNECTORS: readonly ConnectorDefinition[] = [
   restConnector,
@@ -58,6 +58,13 @@ export function resolveBuiltIn(id: string, version: string): ConnectorDefinition
   throw new KryonixError(
     'KRX_CONNECTOR_NOT_FOUND',
     `connector ${id} version ${version} is no longer available; update the connection`,
+  );
+}
+
+/** Provider quotas the built-in connectors track, with the connector they belong to (for /metrics). */
+export function providerQuotas(): (ProviderQuota & { connector: string })[] {
+  return BUILT_IN_CONNECTORS.flatMap((connector) =>
+    [...(connector.quotas?.() ?? [])].map((quota) => ({ ...quota, connector: connector.id })),
   );
 }
 

@@ -115,6 +115,17 @@ export interface ConnectorDefinition {
   shutdown?(): Promise<void>;
   /** Frees what the connector keeps for one connection (its settings changed or it was deleted). */
   release?(connectionId: string): Promise<void>;
+  /** Provider quotas as the provider last reported them, per connection (exported as metrics). */
+  quotas?(): Iterable<ProviderQuota>;
+}
+
+/** A provider-side limit and its use, e.g. Salesforce's API requests per 24 hours. */
+export interface ProviderQuota {
+  connectionId: string;
+  /** A fixed name chosen by the connector (`api_requests`), never provider or tenant text. */
+  quota: string;
+  used: number;
+  limit: number;
 }
 
 export const DEFAULT_RETRY_RULES: RetryRules = Object.freeze({

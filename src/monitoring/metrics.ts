@@ -29,9 +29,23 @@ export interface MetricsSources {
   executionLogStats: () => ExecutionLogStats;
   /** The live state of a connection's circuit, when the node has one. */
   circuitState?: (connectionId: string) => 'closed' | 'open' | 'half_open';
+  /** Provider quotas the connectors track per connection (Salesforce's API requests, …). */
+  providerQuotas?: () => Iterable<ProviderQuotaSample>;
   /** Extra gauges from other parts of monitoring (alerts firing, jobs). */
   extra?: (registry: Registry) => void;
 }
+
+/** A provider-side limit of one connection: `connector` and `quota` are names fixed in code. */
+export interface ProviderQuotaSample {
+  connectionId: string;
+  connector: string;
+  quota: string;
+  used: number;
+  limit: number;
+}
+
+/** Series per quota gauge, like the per-connection counters' cap; further connections are left out. */
+const MAX_QUOTA_SERIES = 1000;
 
 export interface QueueSnapshot {
   pending: number;
@@ -251,6 +265,33 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       type: 'counter',
     },
     () => [{ value: counters.webhooks.subscriptionsDisabled }],
+  );
+
+  const quotas = () => {
+    const samples = [...(sources.providerQuotas?.() ?? [])].slice(0, MAX_QUOTA_SERIES);
+    return samples.map(({ connectionId, connector, quota, used, limit }) => ({
+      labels: { connection_id: connectionId, connector, quota },
+      used,
+      limit,
+    }));
+  };
+  registerCollected(
+    registry,
+    {
+      name: 'kryonix_connector_quota_used',
+      help: "A provider's own limit as it last reported its use, by connection (e.g. Salesforce api_requests per 24 h)",
+      type: 'gauge',
+    },
+    () => quotas().map(({ labels, used }) => ({ labels, value: used })),
+  );
+  registerCollected(
+    registry,
+    {
+      name: 'kryonix_connector_quota_limit',
+      help: "A provider's own limit as it last reported it, by connection",
+      type: 'gauge',
+    },
+    () => quotas().map(({ labels, limit }) => ({ labels, value: limit })),
   );
 
   const queue = createQueueProbe(sources.db);

@@ -5,7 +5,7 @@ import { apiVersion, DEFAULT_API_VERSION, describeSalesforceError, SALESFORCE, s
 import { createRecord } from './create-record.js';
 import { deleteRecord } from './delete-record.js';
 import { getRecord } from './get-record.js';
-import { forget, usageOf } from './limits.js';
+import { forget, quotaSamples, usageOf } from './limits.js';
 import { query } from './query.js';
 import { updateRecord } from './update-record.js';
 import { upsertRecord } from './upsert-record.js';
@@ -117,4 +117,5 @@ export const salesforceConnector = defineConnector({
   async release(connectionId) {
     forget(connectionId);
   },
+  quotas: quotaSamples,
 });

@@ -2,8 +2,11 @@
  * Salesforce's API request limit as the provider reports it: every answer carries
  * `Sforce-Limit-Info: api-usage=used/max` (a rolling 24-hour count per org). Kept per connection; when
  * the org is out of calls (`used >= max`, or a 403 REQUEST_LIMIT_EXCEEDED) the connection fails fast
- * with KRX_RATE_LIMITED for a while instead of spending more calls being refused.
+ * with KRX_RATE_LIMITED for a while instead of spending more calls being refused. The usage is also
+ * exported as the gauges `kryonix_connector_quota_used` / `_limit` (quota `api_requests`).
  */
+import type { ProviderQuota } from '../../sdk.js';
+
 export interface ApiUsage {
   used: number;
   max: number;
@@ -39,6 +42,12 @@ export function waitMs(connectionId: string): number {
     return 0;
   }
   return until - Date.now();
+}
+
+/** The usage of every connection that has seen the header, for the metrics. */
+export function* quotaSamples(): Iterable<ProviderQuota> {
+  for (const [connectionId, { used, max }] of usage)
+    yield { connectionId, quota: 'api_requests', used, limit: max };
 }
 
 export function usageOf(connectionId: string): ApiUsage | undefined {
