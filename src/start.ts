@@ -12,7 +12,7 @@ import { createCatalog } from './connectors/catalog.js';
 import { createConnectionService } from './connectors/connections.js';
 import { createEndpointService } from './connectors/endpoints.js';
 import { createTargetResolver } from './connectors/net.js';
-import { providerQuotas, upsertBuiltInConnectors } from './connectors/registry.js';
+import { upsertBuiltInConnectors } from './connectors/registry.js';
 import { createActionRunner } from './connectors/runner.js';
 import { createResponseCache, type ResponseCache } from './gateway/cache.js';
 import { createCachePolicyService } from './gateway/cache-policies.js';
@@ -77,10 +77,11 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
     await sealPlainChannels(db, sealer);
     const bootstrap = await bootstrapDefaultTenant(db);
 
-    // With Redis, configuration changes reach every node's caches.
-    const transport = config.redisUrl
-      ? await createRedisEventTransport(await connectRedis(config.redisUrl, undefined, 'event bus'))
-      : cluster.transport;
+    // With Redis, configuration changes reach every node's caches, and live streams every node's events.
+    const busRedis = config.redisUrl
+      ? await connectRedis(config.redisUrl, undefined, 'event bus')
+      : undefined;
+    const transport = busRedis ? await createRedisEventTransport(busRedis) : cluster.transport;
     const events = createEventBus({ transport });
     const apiKeys = createApiKeyAuthenticator(db, events);
     const responseCache = await createResponseCache({ db, events, config });
@@ -120,9 +121,9 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       db,
       sealer,
       events,
+      redis: busRedis,
       executionLogStats: () => executionLog.stats(),
       circuitState: (connectionId) => circuits.state(connectionId),
-      providerQuotas,
       testConnection: (context, tenantId, connectionId) => actions.test(context, tenantId, connectionId),
       runAction: (context, tenantId, connectionId, action, input) =>
         actions.run(context, tenantId, connectionId, action, input),

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Sealer } from '../platform/crypto.js';
 import type { Database } from '../platform/db/client.js';
 import type { EventBus } from '../platform/events.js';
+import type { PlatformRedis } from '../platform/redis.js';
 import { createScheduler, type Scheduler } from '../platform/scheduler.js';
 import { aggregateHour } from './aggregation.js';
 import { type AlertEvaluator, createAlertEvaluator } from './alerts/evaluate.js';
@@ -17,11 +18,13 @@ import { type AlertRules, createAlertRules } from './alerts/rules.js';
 import { type Analytics, createAnalytics } from './analytics.js';
 import { createExecutionLogReader, type ExecutionLogReader } from './executions.js';
 import { type ConnectionTester, monitoringJobs } from './jobs.js';
-import { createMetricsRegistry, type ExecutionLogStats, type ProviderQuotaSample } from './metrics.js';
+import { createMetricsRegistry, type ExecutionLogStats } from './metrics.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { createStreamHub, type StreamHub } from './stream.js';
 
 export { sealPlainChannels } from './alerts/rules.js';
+
+const STREAM_CHANNEL = 'krx:stream';
 
 interface Logger {
   warn(object: unknown, message: string): void;
@@ -34,10 +37,10 @@ export interface MonitoringDeps {
   /** Seals and opens alert rules' notification channels. */
   sealer: Sealer;
   events: EventBus;
+  /** With Redis, live streams show the events of every node. */
+  redis?: PlatformRedis;
   executionLogStats: () => ExecutionLogStats;
   circuitState?: (connectionId: string) => 'closed' | 'open' | 'half_open';
-  /** Provider quotas the connectors track, exported as gauges. */
-  providerQuotas?: () => Iterable<ProviderQuotaSample>;
   /** The connectors' connection test (stores health and publishes connection.health_changed). */
   testConnection: ConnectionTester;
   /** Runs a connector action (alert emails go through the tenant's email connection). */
@@ -73,9 +76,16 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     recorder,
     executionLogStats: deps.executionLogStats,
     circuitState: deps.circuitState,
-    providerQuotas: deps.providerQuotas,
   });
-  const stream = createStreamHub(deps.events);
+  const { redis } = deps;
+  const stream = createStreamHub(deps.events, {
+    relay: redis && {
+      nodeId: redis.nodeId,
+      send: (message) => redis.publish(STREAM_CHANNEL, message),
+      subscribe: (receive) => redis.subscribe(STREAM_CHANNEL, receive),
+    },
+    log: deps.log,
+  });
   const notifier = createNotifier({
     dispatcher: deps.dispatcher,
     runAction: deps.runAction,

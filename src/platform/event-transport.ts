@@ -2,7 +2,8 @@
  * Carries configuration-change events between nodes over Redis pub/sub, so a connection updated on
  * node A drops its cached copy (and decrypted credentials) on node B too. Only the types in
  * `SHARED_EVENT_TYPES` travel: traffic events (`api.call.*`, `webhook.received`) are handled where
- * they happen — fanning them out would make every node enqueue the same webhook deliveries.
+ * they happen — fanning them out would make every node enqueue the same webhook deliveries. (Live
+ * streams show them on every node through their own relay, beside the bus: monitoring/stream.ts.)
  */
 import type { EventTransport, PlatformEvent } from './events.js';
 import type { PlatformRedis } from './redis.js';
