@@ -177,6 +177,10 @@ describeBrowser(
       await page.getByRole('link', { name: 'upstream-e2e' }).waitFor();
       const row = page.getByRole('row', { name: /upstream-e2e/ });
       expect(await row.textContent()).toContain('REST API');
+      await page.getByLabel('Category').selectOption('crm');
+      await page.getByText('No connections match these filters.').waitFor();
+      await page.getByLabel('Category').selectOption('');
+      await row.waitFor();
       await shot('connections');
 
       // Test button of the row: the REST connector's test calls the base URL.
@@ -470,9 +474,12 @@ describeBrowser(
       await form.getByLabel('Name').fill('ops-receiver');
       await form.getByLabel('Target URL').fill(`${receiver.url}/hooks`);
       await form.getByRole('checkbox', { name: 'webhook.subscription_disabled' }).check();
+      await form.getByText('Filter and payload template (optional)').click();
+      await form.getByLabel('Filter (JSONata)').fill("data.reason != 'manual'");
       await form.getByRole('button', { name: 'Create subscription' }).click();
       await page.getByRole('status').filter({ hasText: 'shown only now' }).waitFor();
       const row = page.getByRole('row', { name: /ops-receiver/ });
+      expect(await row.textContent()).toContain('filtered');
       await row.getByRole('button', { name: 'Send test' }).click();
       await expect.poll(() => receiver.on('/hooks').length, { timeout: 20_000 }).toBe(1);
       expect(JSON.parse(receiver.on('/hooks')[0].body).type).toBe('test.event');

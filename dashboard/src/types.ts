@@ -83,6 +83,8 @@ export interface Subscription {
   name: string;
   targetUrl: string;
   events: string[];
+  eventFilters: unknown;
+  payloadTemplate: unknown;
   isActive: boolean;
   disabledReason: string | null;
   lastSent: string | null;

@@ -44,6 +44,7 @@ export const en = {
   'connections.new': 'New connection',
   'connections.searchPlaceholder': 'Name contains…',
   'connections.status': 'Status',
+  'connections.category': 'Category',
   'connections.connector': 'Connector',
   'connections.emptyFiltered': 'No connections match these filters.',
   'connections.empty': 'No connections yet.',
@@ -387,6 +388,14 @@ export const en = {
   'live.cache': 'cache {status}',
   'live.webhookEndpoint': 'inbound endpoint',
   'live.webhookSubscription': 'subscription',
+  'wh.filterAndTemplate': 'Filter and payload template (optional)',
+  'wh.filter': 'Filter (JSONata)',
+  'wh.filterHint': 'Over { type, timestamp, data }; only events for which it is true are delivered',
+  'wh.template': 'Payload template',
+  'wh.templateHint':
+    'JSON (or text) with {{ }} expressions over { type, timestamp, data }; empty sends that envelope',
+  'wh.filtered': 'filtered',
+  'wh.templated': 'templated',
   'chart.time': 'Time',
 } as const;
 

@@ -46,6 +46,7 @@ export const ptBR: Messages = {
   'connections.new': 'Nova conexão',
   'connections.searchPlaceholder': 'O nome contém…',
   'connections.status': 'Status',
+  'connections.category': 'Categoria',
   'connections.connector': 'Conector',
   'connections.emptyFiltered': 'Nenhuma conexão corresponde a estes filtros.',
   'connections.empty': 'Ainda não há conexões.',
@@ -393,5 +394,13 @@ export const ptBR: Messages = {
   'live.cache': 'cache {status}',
   'live.webhookEndpoint': 'endpoint de entrada',
   'live.webhookSubscription': 'assinatura',
+  'wh.filterAndTemplate': 'Filtro e modelo do payload (opcionais)',
+  'wh.filter': 'Filtro (JSONata)',
+  'wh.filterHint': 'Sobre { type, timestamp, data }; só eventos para os quais ele é verdadeiro são entregues',
+  'wh.template': 'Modelo do payload',
+  'wh.templateHint':
+    'JSON (ou texto) com expressões {{ }} sobre { type, timestamp, data }; vazio envia esse envelope',
+  'wh.filtered': 'filtrada',
+  'wh.templated': 'com modelo',
   'chart.time': 'Horário',
 };

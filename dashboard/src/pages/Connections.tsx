@@ -15,6 +15,7 @@ const STATUSES = ['active', 'inactive', 'error', 'testing'];
 export function ConnectionsPage() {
   const [status, setStatus] = useState('');
   const [connectorId, setConnectorId] = useState('');
+  const [category, setCategory] = useState('');
   const [search, setSearch] = useState('');
   const [creating, setCreating] = useState(false);
   const connectors = useLoad(
@@ -27,8 +28,13 @@ export function ConnectionsPage() {
     [status, connectorId, search],
   );
   const canEdit = useCanEdit();
-  const connectorName = (id: string) =>
-    connectors.data?.items.find((item) => item.id === id)?.displayName ?? id;
+  const connectorOf = (id: string) => connectors.data?.items.find((item) => item.id === id);
+  const connectorName = (id: string) => connectorOf(id)?.displayName ?? id;
+  const categories = [...new Set(connectors.data?.items.map((item) => item.category))].sort();
+  // The API filters by connector; a category is a set of connectors, filtered here.
+  const shown = category
+    ? list.data?.items.filter((item) => connectorOf(item.connectorId)?.category === category)
+    : list.data?.items;
 
   return (
     <>
@@ -63,6 +69,14 @@ export function ConnectionsPage() {
               ))}
             </select>
           </Field>
+          <Field label={t('connections.category')} htmlFor="conn-category">
+            <select id="conn-category" value={category} onChange={(event) => setCategory(event.target.value)}>
+              <option value="">{t('ui.any')}</option>
+              {categories.map((item) => (
+                <option key={item}>{item}</option>
+              ))}
+            </select>
+          </Field>
           <Field label={t('connections.connector')} htmlFor="conn-connector">
             <select
               id="conn-connector"
@@ -81,11 +95,13 @@ export function ConnectionsPage() {
         <States
           loading={list.loading}
           error={list.error}
-          data={list.data?.items}
+          data={shown}
           reload={list.reload}
           empty={
             <>
-              {status || connectorId || search ? t('connections.emptyFiltered') : t('connections.empty')}{' '}
+              {status || connectorId || category || search
+                ? t('connections.emptyFiltered')
+                : t('connections.empty')}{' '}
               {canEdit ? (
                 <>
                   <button type="button" className="link" onClick={() => setCreating(true)}>

@@ -269,12 +269,24 @@ function Subscriptions() {
   const [name, setName] = useState('');
   const [targetUrl, setTargetUrl] = useState('');
   const [events, setEvents] = useState<string[]>([]);
+  const [filter, setFilter] = useState('');
+  const [template, setTemplate] = useState('');
   const [message, setMessage] = useState<string>();
   const create = useAction(async () => {
+    let payloadTemplate: unknown;
+    if (template.trim()) {
+      try {
+        payloadTemplate = JSON.parse(template);
+      } catch {
+        payloadTemplate = template; // a text template
+      }
+    }
     const subscription = await api.post<Subscription>(`${ADMIN}/webhooks/subscriptions`, {
       name,
       targetUrl,
       events,
+      ...(filter.trim() ? { eventFilters: { expression: filter.trim() } } : {}),
+      ...(payloadTemplate === undefined ? {} : { payloadTemplate }),
     });
     if (subscription.signingSecret)
       setSecret({ name: subscription.name, secret: subscription.signingSecret });
@@ -282,6 +294,8 @@ function Subscriptions() {
     setName('');
     setTargetUrl('');
     setEvents([]);
+    setFilter('');
+    setTemplate('');
     list.reload();
   });
   const test = useAction(async (subscription: Subscription) => {
@@ -362,6 +376,30 @@ function Subscriptions() {
               <Loading />
             )}
           </fieldset>
+          <details>
+            <summary>{t('wh.filterAndTemplate')}</summary>
+            <div className="grid two">
+              <Field label={t('wh.filter')} htmlFor="sub-filter" hint={t('wh.filterHint')}>
+                <input
+                  id="sub-filter"
+                  className="mono"
+                  value={filter}
+                  onChange={(event) => setFilter(event.target.value)}
+                  placeholder="data.status >= 500"
+                />
+              </Field>
+              <Field label={t('wh.template')} htmlFor="sub-template" hint={t('wh.templateHint')}>
+                <textarea
+                  id="sub-template"
+                  className="mono"
+                  rows={4}
+                  value={template}
+                  onChange={(event) => setTemplate(event.target.value)}
+                  placeholder='{ "text": "{{ type }} at {{ timestamp }}" }'
+                />
+              </Field>
+            </div>
+          </details>
           <div className="form-actions">
             <button type="submit" className="primary" disabled={create.busy || events.length === 0}>
               {t('wh.createSubscription')}
@@ -414,7 +452,19 @@ function Subscriptions() {
                     <td>
                       <code className="url">{subscription.targetUrl}</code>
                     </td>
-                    <td>{subscription.events.join(', ')}</td>
+                    <td>
+                      {subscription.events.join(', ')}
+                      {subscription.eventFilters || subscription.payloadTemplate ? (
+                        <div className="hint">
+                          {[
+                            subscription.eventFilters ? t('wh.filtered') : '',
+                            subscription.payloadTemplate ? t('wh.templated') : '',
+                          ]
+                            .filter(Boolean)
+                            .join(' · ')}
+                        </div>
+                      ) : null}
+                    </td>
                     <td>
                       <Badge
                         value={subscription.isActive}
