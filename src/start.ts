@@ -12,7 +12,7 @@ import { createCatalog } from './connectors/catalog.js';
 import { createConnectionService } from './connectors/connections.js';
 import { createEndpointService } from './connectors/endpoints.js';
 import { createTargetResolver } from './connectors/net.js';
-import { upsertBuiltInConnectors } from './connectors/registry.js';
+import { providerQuotas, upsertBuiltInConnectors } from './connectors/registry.js';
 import { createActionRunner } from './connectors/runner.js';
 import { createResponseCache, type ResponseCache } from './gateway/cache.js';
 import { createCachePolicyService } from './gateway/cache-policies.js';
@@ -124,6 +124,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       redis: busRedis,
       executionLogStats: () => executionLog.stats(),
       circuitState: (connectionId) => circuits.state(connectionId),
+      providerQuotas,
       testConnection: (context, tenantId, connectionId) => actions.test(context, tenantId, connectionId),
       runAction: (context, tenantId, connectionId, action, input) =>
         actions.run(context, tenantId, connectionId, action, input),

@@ -18,7 +18,7 @@ import { type AlertRules, createAlertRules } from './alerts/rules.js';
 import { type Analytics, createAnalytics } from './analytics.js';
 import { createExecutionLogReader, type ExecutionLogReader } from './executions.js';
 import { type ConnectionTester, monitoringJobs } from './jobs.js';
-import { createMetricsRegistry, type ExecutionLogStats } from './metrics.js';
+import { createMetricsRegistry, type ExecutionLogStats, type ProviderQuotaSample } from './metrics.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { createStreamHub, type StreamHub } from './stream.js';
 
@@ -41,6 +41,8 @@ export interface MonitoringDeps {
   redis?: PlatformRedis;
   executionLogStats: () => ExecutionLogStats;
   circuitState?: (connectionId: string) => 'closed' | 'open' | 'half_open';
+  /** Provider quotas the connectors track, exported as gauges. */
+  providerQuotas?: () => Iterable<ProviderQuotaSample>;
   /** The connectors' connection test (stores health and publishes connection.health_changed). */
   testConnection: ConnectionTester;
   /** Runs a connector action (alert emails go through the tenant's email connection). */
@@ -76,6 +78,7 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     recorder,
     executionLogStats: deps.executionLogStats,
     circuitState: deps.circuitState,
+    providerQuotas: deps.providerQuotas,
   });
   const { redis } = deps;
   const stream = createStreamHub(deps.events, {
