@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ActionRunner } from '../connectors/runner.js';
+import { StreamedBody } from '../connectors/sdk.js';
 import { tenantOf } from '../platform/http/authenticate.js';
 import { errorResponses, freeObject, idParams, uuid } from './schemas.js';
 
@@ -40,30 +42,59 @@ const upstreamErrors = {
   504: { $ref: 'Problem#' },
 } as const;
 
-/** `POST /api/v1/connections/:id/actions/:action`: mounted under the `/api/v1` prefix. */
+/**
+ * `POST /api/v1/connections/:id/actions/:action`: mounted under the `/api/v1` prefix. A JSON body is
+ * the input. Any other content type is raw bytes streamed to an action that takes them (e.g. the file
+ * connector's write), with the input in the query string. An action answering a stream (e.g. read
+ * with encoding "raw") gets it sent as the response body, the execution id in a header.
+ */
 export async function actionRoutes(
   app: FastifyInstance,
   { actions }: { actions: ActionRunner },
 ): Promise<void> {
-  app.post<{ Params: { id: string; action: string }; Body: Record<string, unknown> | undefined }>(
+  // Not parsed, not buffered, no body limit: the action reads the stream (this scope only).
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  app.post<{
+    Params: { id: string; action: string };
+    Querystring: Record<string, unknown>;
+    Body: Record<string, unknown> | Readable | undefined;
+  }>(
     '/connections/:id/actions/:action',
     {
       schema: {
         tags: ['actions'],
         summary: "Run a connector action on a connection; the body is the action's input",
+        description:
+          'A JSON body is the action\'s input. Actions that take raw bytes (the file connector\'s write) accept any other content type as a streamed body, their input then in the query string. Actions answering raw bytes (read with encoding "raw") answer them as the body, with Content-Type, Content-Length and the execution id in X-Kryonix-Execution-Id.',
         params: actionParams,
+        querystring: { ...freeObject, description: 'The input, when the body carries raw bytes' },
         body: { ...freeObject, description: "The action's input, validated against its input schema" },
         response: { 200: actionResult, ...errorResponses, ...upstreamErrors },
       },
     },
-    (request) =>
-      actions.run(
+    async (request, reply) => {
+      const raw = request.body instanceof Readable;
+      const result = await actions.run(
         request.context,
         tenantOf(request),
         request.params.id,
         request.params.action,
-        request.body ?? {},
-      ),
+        raw ? request.query : (request.body ?? {}),
+        request.body instanceof Readable
+          ? {
+              stream: request.body,
+              contentType: request.headers['content-type'] ?? 'application/octet-stream',
+            }
+          : undefined,
+      );
+      if (!(result.data instanceof StreamedBody)) return result;
+      const { stream, contentType, size, fileName } = result.data;
+      reply.header('content-type', contentType).header('x-kryonix-execution-id', result.executionId);
+      if (size !== undefined) reply.header('content-length', size);
+      if (fileName)
+        reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`);
+      return reply.send(stream);
+    },
   );
 }
 

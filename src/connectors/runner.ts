@@ -3,8 +3,13 @@
  * action's schema, the connection's credentials are decrypted (audited; cached in memory until the
  * connection changes), the action runs within the connection's timeout with the connector's retry
  * rules (idempotent actions only) and provider rate limits, and every run is recorded in
- * `api_executions` (execution_type `action`) through the batched execution log.
+ * `api_executions` (execution_type `action`) through the batched execution log. An action may take
+ * raw request bytes as a stream (`rawBody`) and answer a stream (`StreamedBody`); a streamed answer
+ * stays under the timeout until it ends, and its run is recorded then, with the bytes it carried.
  */
+
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { ExecutionLog } from '../gateway/execution-log.js';
@@ -20,7 +25,14 @@ import { customConnectorOfRow } from './custom/executor.js';
 import { createConnectorHttp, ProviderLimits } from './http.js';
 import { BUILT_IN_CONNECTORS, resolveBuiltIn } from './registry.js';
 import { checkAgainstSchema } from './schema-check.js';
-import { type ActionContext, actionOf, type ConnectorDefinition, type TestResult } from './sdk.js';
+import {
+  type ActionContext,
+  actionOf,
+  type ConnectorDefinition,
+  StreamedBody,
+  type TestResult,
+} from './sdk.js';
+import { counted, inputFromQuery } from './streams.js';
 
 export interface ActionResult {
   status: 'success';
@@ -48,6 +60,19 @@ export interface RunnerOptions {
 }
 
 const MAX_RECORDED_CHARS = 64 * 1024;
+
+/** A raw request body handed to an action that declares `rawBody`. */
+export interface RawBody {
+  stream: Readable;
+  contentType: string;
+}
+
+/** Why a streamed answer stopped before its end, as the execution records it. */
+function streamFailure(error: unknown): KryonixError {
+  if ((error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE')
+    return new KryonixError('KRX_CLIENT_CLOSED_REQUEST', 'the caller went away before the end of the stream');
+  return toUpstreamError(error);
+}
 
 function recordable(value: unknown): unknown {
   if (value === undefined) return null;
@@ -110,6 +135,7 @@ export function createActionRunner(options: RunnerOptions) {
     connection: LoadedConnection,
     signal: AbortSignal,
     deadline: number,
+    body?: RawBody,
   ): ActionContext {
     const session = auth.session({
       context,
@@ -145,10 +171,14 @@ export function createActionRunner(options: RunnerOptions) {
       resolveTarget: options.resolveTarget,
       signal,
       deadline,
+      ...(body ? { body } : {}),
     };
   }
 
-  /** Runs `work` until `timeoutMs`, aborting its signal then; a late answer is dropped. */
+  /**
+   * Runs `work` until `timeoutMs`, aborting its signal then; a late answer is dropped. A streamed
+   * answer stays under the same deadline until it ends: the timeout destroys it.
+   */
   async function withTimeout<T>(
     timeoutMs: number,
     what: string,
@@ -157,6 +187,7 @@ export function createActionRunner(options: RunnerOptions) {
     const controller = new AbortController();
     const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    let streaming: Readable | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new KryonixError(
@@ -164,13 +195,19 @@ export function createActionRunner(options: RunnerOptions) {
           `${what} did not finish within ${timeoutMs} ms`,
         );
         controller.abort(error);
+        streaming?.destroy(error);
         reject(error);
       }, timeoutMs);
     });
+    let result: T | undefined;
     try {
-      return await Promise.race([work(controller.signal, deadline), timedOut]);
+      result = await Promise.race([work(controller.signal, deadline), timedOut]);
+      return result;
     } finally {
-      clearTimeout(timer);
+      if (result instanceof StreamedBody && !result.stream.destroyed) {
+        streaming = result.stream;
+        result.stream.once('close', () => clearTimeout(timer));
+      } else clearTimeout(timer);
     }
   }
 
@@ -181,7 +218,8 @@ export function createActionRunner(options: RunnerOptions) {
       tenantId: string,
       connectionId: string,
       actionName: string,
-      input: unknown,
+      given: unknown,
+      body?: RawBody,
     ): Promise<ActionResult> {
       const connection = await load(context, tenantId, connectionId, `action ${actionName}`);
       const connector = connectorFor(connection);
@@ -200,6 +238,13 @@ export function createActionRunner(options: RunnerOptions) {
           'KRX_CONNECTION_INACTIVE',
           `connection ${connectionId} is ${connection.status}`,
         );
+      if (body && !action.rawBody)
+        throw new KryonixError(
+          'KRX_UNSUPPORTED_MEDIA_TYPE',
+          `the ${action.name} action takes its input as a JSON body (application/json), not ${body.contentType}`,
+        );
+      // With raw bytes in the body, the input is the query string.
+      const input = body ? inputFromQuery(action.input, (given ?? {}) as Record<string, unknown>) : given;
       const errors = checkAgainstSchema(action.input, input ?? {}, '/input');
       if (errors.length > 0) {
         throw new KryonixError(
@@ -213,8 +258,10 @@ export function createActionRunner(options: RunnerOptions) {
       const startedAt = new Date();
       const started = performance.now();
       const retrySettings = (connection.config.retry ?? {}) as { attempts?: number; delayMs?: number };
+      const upload = body ? counted(body.stream) : undefined;
       const policy = retryPolicy({
-        attempts: action.idempotent ? 1 + (retrySettings.attempts ?? 2) : 1,
+        // A consumed request body cannot be sent again.
+        attempts: action.idempotent && !body ? 1 + (retrySettings.attempts ?? 2) : 1,
         baseDelayMs: retrySettings.delayMs ?? 500,
         maxDelayMs: Math.max(retrySettings.delayMs ?? 500, 10_000),
       });
@@ -223,7 +270,14 @@ export function createActionRunner(options: RunnerOptions) {
       let failure: KryonixError | undefined;
       try {
         data = await withTimeout(timeoutOf(connection), `action ${action.name}`, async (signal, deadline) => {
-          const actionContext = contextFor(context, connector, connection, signal, deadline);
+          const actionContext = contextFor(
+            context,
+            connector,
+            connection,
+            signal,
+            deadline,
+            upload && body ? { stream: upload.stream, contentType: body.contentType } : undefined,
+          );
           for (let attempt = 1; ; attempt++) {
             try {
               return await action.run(actionContext, input ?? {});
@@ -243,42 +297,50 @@ export function createActionRunner(options: RunnerOptions) {
         });
       } catch (thrown) {
         failure = toUpstreamError(thrown);
+        upload?.stream.destroy(); // e.g. timed out mid-upload: stop reading the body
       }
-      const executionTime = Math.round(performance.now() - started);
-      executionLog.record({
-        id: executionId,
-        tenantId,
-        connectionId,
-        executionType: 'action',
-        method: 'ACTION',
-        url: `action:${connector.id}/${action.name}`,
-        requestHeaders: {},
-        requestBody: recordable(input),
-        responseStatus: failure ? failure.status : 200,
-        responseHeaders: null,
-        responseBody: failure ? null : recordable(data),
-        cached: false,
-        bytesTransferred: 0,
-        errorMessage: failure?.message ?? null,
-        errorDetails: failure ? { code: failure.code, ...failure.extensions } : null,
-        executionTime,
-        retryCount: retries,
-        maxRetries: policy.attempts - 1,
-        status: failure ? (failure.code === 'KRX_UPSTREAM_TIMEOUT' ? 'timeout' : 'failed') : 'success',
-        triggeredBy: actorOf(context.principal).slice(0, 100),
-        startedAt,
-      });
-      const event = {
-        tenantId,
-        connectionId,
-        executionId,
-        executionType: 'action',
-        action: action.name,
-        connector: connector.id,
-        executionTime,
+      const record = (failure: KryonixError | undefined, output: unknown, bytes: number) => {
+        const executionTime = Math.round(performance.now() - started);
+        executionLog.record({
+          id: executionId,
+          tenantId,
+          connectionId,
+          executionType: 'action',
+          method: 'ACTION',
+          url: `action:${connector.id}/${action.name}`,
+          requestHeaders: {},
+          requestBody: recordable(
+            body ? { ...(input as object), body: { contentType: body.contentType } } : input,
+          ),
+          responseStatus: failure ? failure.status : 200,
+          responseHeaders: null,
+          responseBody: failure ? null : recordable(output),
+          cached: false,
+          bytesTransferred: bytes + (upload?.bytes() ?? 0),
+          errorMessage: failure?.message ?? null,
+          errorDetails: failure ? { code: failure.code, ...failure.extensions } : null,
+          executionTime,
+          retryCount: retries,
+          maxRetries: policy.attempts - 1,
+          status: failure ? (failure.code === 'KRX_UPSTREAM_TIMEOUT' ? 'timeout' : 'failed') : 'success',
+          triggeredBy: actorOf(context.principal).slice(0, 100),
+          startedAt,
+        });
+        const event = {
+          tenantId,
+          connectionId,
+          executionId,
+          executionType: 'action',
+          action: action.name,
+          connector: connector.id,
+          executionTime,
+        };
+        if (failure) events.publish('api.call.error', { ...event, code: failure.code });
+        else events.publish('api.call.success', event);
+        return executionTime;
       };
       if (failure) {
-        events.publish('api.call.error', { ...event, code: failure.code });
+        record(failure, undefined, 0);
         if (failure.code === 'KRX_INTERNAL')
           throw new KryonixError('KRX_INTERNAL', undefined, {
             cause: failure.cause ?? failure,
@@ -290,7 +352,23 @@ export function createActionRunner(options: RunnerOptions) {
           extensions: { ...failure.extensions, executionId },
         });
       }
-      events.publish('api.call.success', event);
+      if (data instanceof StreamedBody) {
+        // Recorded when the stream ends (or breaks), with what it carried.
+        const download = counted(data.stream);
+        const summary = { streamed: true, contentType: data.contentType, size: data.size ?? null };
+        finished(download.stream).then(
+          () => record(undefined, summary, download.bytes()),
+          (error: unknown) => record(streamFailure(error), undefined, download.bytes()),
+        );
+        const streamed = new StreamedBody(download.stream, data.contentType, data.size, data.fileName);
+        return {
+          status: 'success',
+          data: streamed,
+          executionId,
+          executionTime: Math.round(performance.now() - started),
+        };
+      }
+      const executionTime = record(undefined, data, 0);
       return { status: 'success', data, executionId, executionTime };
     },
 

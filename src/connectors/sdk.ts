@@ -2,6 +2,7 @@
  * The one shape of a connector: declared once as data plus small functions. The catalog table, the
  * admin API's validation, the action runner and the dashboard's forms all read these declarations.
  */
+import type { Readable } from 'node:stream';
 import type { AuthSession } from './auth/types.js';
 import type { ConnectorHttp } from './http.js';
 
@@ -35,6 +36,26 @@ export interface ActionContext {
   readonly signal: AbortSignal;
   /** Milliseconds left before the timeout. */
   readonly deadline: number;
+  /**
+   * The HTTP request body as a stream, when the caller sent raw bytes (not JSON) to an action that
+   * declares `rawBody`; the input then comes from the query string.
+   */
+  readonly body?: { readonly stream: Readable; readonly contentType: string };
+}
+
+/**
+ * An action's answer sent as the HTTP response body itself, streamed, instead of JSON: for content too
+ * large to hold in memory. The runner records the execution when the stream ends.
+ */
+export class StreamedBody {
+  constructor(
+    readonly stream: Readable,
+    readonly contentType: string,
+    /** Bytes the stream carries, when known (sent as Content-Length). */
+    readonly size?: number,
+    /** Suggested file name (Content-Disposition). */
+    readonly fileName?: string,
+  ) {}
 }
 
 export interface ActionDefinition<Input = unknown, Output = unknown> {
@@ -46,6 +67,11 @@ export interface ActionDefinition<Input = unknown, Output = unknown> {
   classification: ActionClassification;
   /** Whether running it twice has the effect of running it once: only these are retried. */
   idempotent: boolean;
+  /**
+   * What a raw (non-JSON) request body carries, for actions that take one as a stream
+   * (`context.body`); such a run is never retried, the body being consumed.
+   */
+  rawBody?: string;
   run(context: ActionContext, input: Input): Promise<Output>;
 }
 

@@ -190,6 +190,14 @@ export async function startFakeSftp(): Promise<FakeSftp> {
               sftp.status(reqid, STATUS_CODE.OK);
             }),
           );
+          // Like OpenSSH's plain RENAME: an existing target is refused.
+          sftp.on('RENAME', (reqid, from, to) =>
+            attempt(reqid, () => {
+              if (fs.existsSync(local(to))) return sftp.status(reqid, STATUS_CODE.FAILURE);
+              fs.renameSync(local(from), local(to));
+              sftp.status(reqid, STATUS_CODE.OK);
+            }),
+          );
           sftp.on('MKDIR', (reqid, remote) =>
             attempt(reqid, () => {
               fs.mkdirSync(local(remote));

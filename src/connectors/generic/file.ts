@@ -1,7 +1,9 @@
 import { AUTH_METHODS, authSchemaOf } from '../auth-schemas.js';
 import { defineConnector } from '../sdk.js';
+import type { FileSettings } from './file/backend.js';
 import { deleteAction } from './file/delete.js';
 import { listAction } from './file/list.js';
+import { moveAction } from './file/move.js';
 import { withBackend } from './file/open.js';
 import { readAction } from './file/read.js';
 import { statAction } from './file/stat.js';
@@ -26,12 +28,37 @@ const SSH_KEY = {
   additionalProperties: false,
 };
 
+/** S3 access keys: the secret access key and a session token are secrets. */
+const AWS_ACCESS_KEY = {
+  type: 'object',
+  description: 'S3 access key pair (AWS signature version 4), optionally with a session token',
+  properties: {
+    type: { const: 'aws_access_key', description: 'Auth method' },
+    accessKeyId: { type: 'string', minLength: 1, maxLength: 128, description: 'Access key id' },
+    secretAccessKey: { type: 'string', minLength: 1, writeOnly: true, description: 'Secret access key' },
+    sessionToken: {
+      type: 'string',
+      minLength: 1,
+      writeOnly: true,
+      description: 'Session token of temporary credentials (STS)',
+    },
+  },
+  required: ['type', 'accessKeyId', 'secretAccessKey'],
+  additionalProperties: false,
+};
+
+const WHERE: Record<FileSettings['mode'], (settings: FileSettings) => string> = {
+  sftp: (settings) => `SFTP ${settings.host}`,
+  s3: (settings) => `S3 bucket ${settings.bucket}`,
+  local: () => 'the local folder',
+};
+
 export const fileConnector = defineConnector({
   id: 'file',
-  version: '1.0.0',
-  displayName: 'Files (SFTP, local folder)',
+  version: '1.1.0',
+  displayName: 'Files (SFTP, S3, local folder)',
   description:
-    'Files on an SFTP server (password or private key, host key pinning) or in a local folder confined to its root: list, stat, read (text or base64, size-capped), write, delete.',
+    'Files on an SFTP server (password or private key, host key pinning), in S3-compatible object storage (AWS, MinIO, R2...) under a key prefix, or in a local folder confined to its root: list, stat, read (text, base64, parsed CSV/JSON/XML/YAML, or streamed raw), write (JSON or a streamed raw body), move, delete.',
   type: 'file',
   category: 'generic',
   docsUrl: 'https://kryonix.dev/docs/connectors/file',
@@ -39,8 +66,8 @@ export const fileConnector = defineConnector({
     type: 'object',
     properties: {
       mode: {
-        enum: ['sftp', 'local'],
-        description: 'sftp (a remote server) or local (a folder on this host)',
+        enum: ['sftp', 's3', 'local'],
+        description: 'sftp (a remote server), s3 (an S3-compatible bucket) or local (a folder on this host)',
       },
       root: {
         type: 'string',
@@ -62,12 +89,44 @@ export const fileConnector = defineConnector({
         description:
           "The server's host key fingerprint as ssh-keygen -lf prints it (SHA256:...); when set, any other key is refused",
       },
+      bucket: {
+        type: 'string',
+        minLength: 3,
+        maxLength: 63,
+        description: 'S3 bucket name',
+      },
+      region: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 64,
+        default: 'us-east-1',
+        description: 'S3 region the requests are signed for',
+      },
+      endpoint: {
+        type: 'string',
+        format: 'uri',
+        pattern: '^https?://',
+        maxLength: 2048,
+        description:
+          'S3-compatible endpoint URL (MinIO, R2, Ceph...; checked by the SSRF guard); default: AWS for the region',
+      },
+      forcePathStyle: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Address the bucket in the path (endpoint/bucket/key), as MinIO and most self-hosted servers need',
+      },
+      prefix: {
+        type: 'string',
+        maxLength: 1024,
+        description: 'S3 key prefix every path is under (a folder in the bucket); no path leaves it',
+      },
       maxReadBytes: {
         type: 'integer',
         minimum: 1,
         maximum: 52_428_800,
         default: 10_485_760,
-        description: 'Largest file the read action returns',
+        description: 'Largest file the read action returns in JSON (raw reads stream any size)',
       },
       timeoutMs: { type: 'integer', minimum: 1, maximum: 3_600_000, description: 'Whole-run timeout in ms' },
       retry: {
@@ -89,11 +148,12 @@ export const fileConnector = defineConnector({
     oneOf: [
       { properties: { mode: { const: 'sftp' } }, required: ['host'] },
       { properties: { mode: { const: 'local' } }, required: ['root'] },
+      { properties: { mode: { const: 's3' } }, required: ['bucket'] },
     ],
     additionalProperties: false,
   },
-  auth: authSchemaOf(AUTH_METHODS.none, AUTH_METHODS.basic, SSH_KEY),
-  actions: [listAction, statAction, readAction, writeAction, deleteAction],
+  auth: authSchemaOf(AUTH_METHODS.none, AUTH_METHODS.basic, SSH_KEY, AWS_ACCESS_KEY),
+  actions: [listAction, statAction, readAction, writeAction, moveAction, deleteAction],
   async test(context) {
     return withBackend(context, async (backend, settings) => {
       const root = await backend.stat('');
@@ -101,7 +161,7 @@ export const fileConnector = defineConnector({
         ok: root.type === 'directory',
         message:
           root.type === 'directory'
-            ? `${settings.mode === 'sftp' ? `SFTP ${settings.host}` : 'the local folder'}: the root is readable`
+            ? `${WHERE[settings.mode](settings)}: the root is readable`
             : 'the root is not a directory',
       };
     });

@@ -2,18 +2,22 @@
  * A local folder as file storage, confined to its root: the root must sit inside one of the folders the
  * operator allows (KRYONIX_DANGEROUS_FILE_ROOTS, off by default, since a connection can then read and
  * write there), paths never climb above it, and every path is checked again after `realpath` so a
- * symbolic link cannot lead out of it.
+ * symbolic link cannot lead out of it. Writes go to a temporary file beside the target, renamed into
+ * place once complete, so an interrupted upload never leaves half a file under the real name.
  */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { KryonixError } from '../../../platform/errors.js';
 import {
+  alreadyExists,
   type FileBackend,
   type FileEntry,
   pathError,
   relativePath,
   storageError,
-  tooLarge,
 } from './backend.js';
 
 /** Folders a local-mode root may be in, from KRYONIX_DANGEROUS_FILE_ROOTS (comma-separated absolute paths). */
@@ -23,6 +27,12 @@ export function allowedRoots(env: NodeJS.ProcessEnv = process.env): string[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '' && path.isAbsolute(entry));
 }
+
+const exists = (target: string) =>
+  fs.lstat(target).then(
+    () => true,
+    () => false,
+  );
 
 const inside = (root: string, target: string) => target === root || target.startsWith(`${root}${path.sep}`);
 
@@ -38,6 +48,7 @@ function fsError(error: unknown, relative: string): KryonixError {
     EISDIR: 'is a directory',
     EEXIST: 'already exists',
     ENOTEMPTY: 'the directory is not empty',
+    EINVAL: 'cannot be moved there (into itself?)',
   };
   if (e?.code && messages[e.code]) return storageError(shown, e.code, messages[e.code]);
   return new KryonixError('KRX_UPSTREAM_ERROR', `${shown}: ${e?.code ?? 'file system error'}`, {
@@ -84,14 +95,15 @@ export async function openLocal(root: string): Promise<FileBackend> {
     );
 
   /** The absolute path of `input`, after checking that it (or, if missing, its nearest existing parent) resolves inside the root. */
-  async function resolve(input: string): Promise<{ relative: string; absolute: string }> {
-    const relative = relativePath(input);
+  async function resolve(input: string, field = 'path'): Promise<{ relative: string; absolute: string }> {
+    const relative = relativePath(input, field);
     const absolute = path.join(realRoot, relative);
     let probe = absolute;
     for (;;) {
       try {
         const real = await fs.realpath(probe);
-        if (!inside(realRoot, real)) throw pathError(input, 'leads out of the root through a symbolic link');
+        if (!inside(realRoot, real))
+          throw pathError(input, 'leads out of the root through a symbolic link', field);
         break;
       } catch (error) {
         if (error instanceof KryonixError) throw error;
@@ -128,34 +140,61 @@ export async function openLocal(root: string): Promise<FileBackend> {
         throw fsError(error, relative);
       }
     },
-    async read(input, maxBytes) {
+    async openRead(input) {
       const { relative, absolute } = await resolve(input);
       let handle: fs.FileHandle | undefined;
       try {
         handle = await fs.open(absolute, 'r');
         const stats = await handle.stat();
         if (stats.isDirectory()) throw storageError(`/${relative}`, 'EISDIR', 'is a directory');
-        if (stats.size > maxBytes) throw tooLarge(stats.size, maxBytes);
-        const buffer = Buffer.alloc(stats.size);
-        const { bytesRead } = await handle.read(buffer, 0, stats.size, 0);
-        return buffer.subarray(0, bytesRead);
+        return { stream: handle.createReadStream(), size: stats.size };
       } catch (error) {
-        throw fsError(error, relative);
-      } finally {
         await handle?.close();
+        throw fsError(error, relative);
       }
     },
-    async write(input, data, options) {
+    async write(input, source, options) {
       const { relative, absolute } = await resolve(input);
       if (relative === '') throw pathError(input, 'is the root');
+      const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID()}.part`);
       try {
         if (options.createDirs) {
           await fs.mkdir(path.dirname(absolute), { recursive: true });
           await resolve(path.posix.dirname(relative)); // the created parents are still inside
         }
-        await fs.writeFile(absolute, data, { flag: options.overwrite ? 'w' : 'wx' });
+        if (!options.overwrite && (await exists(absolute))) throw alreadyExists(`/${relative}`);
+        await pipeline(source, createWriteStream(temporary, { flags: 'wx' }));
+        // link() refuses an existing target atomically, so overwrite: false holds even against a race.
+        if (options.overwrite) await fs.rename(temporary, absolute);
+        else await fs.link(temporary, absolute);
       } catch (error) {
+        source.destroy();
         throw fsError(error, relative);
+      } finally {
+        await fs.rm(temporary, { force: true });
+      }
+    },
+    async move(fromInput, toInput, options) {
+      const from = relativePath(fromInput, 'from');
+      if (from === '') throw pathError(fromInput, 'is the root', 'from');
+      // Like delete: the entry may be a link (it moves, not what it points to); its parent must be inside.
+      await resolve(path.posix.dirname(from), 'from');
+      const to = await resolve(toInput, 'to');
+      if (to.relative === '') throw pathError(toInput, 'is the root', 'to');
+      try {
+        await fs.lstat(path.join(realRoot, from));
+      } catch (error) {
+        throw fsError(error, from);
+      }
+      try {
+        if (options.createDirs) {
+          await fs.mkdir(path.dirname(to.absolute), { recursive: true });
+          await resolve(path.posix.dirname(to.relative), 'to');
+        }
+        if (!options.overwrite && (await exists(to.absolute))) throw alreadyExists(`/${to.relative}`);
+        await fs.rename(path.join(realRoot, from), to.absolute);
+      } catch (error) {
+        throw fsError(error, to.relative);
       }
     },
     async delete(input) {

@@ -1,20 +1,25 @@
 /**
  * SFTP as file storage (`ssh2-sftp-client`): one SSH session per run, to the address the SSRF guard
  * checked, with password or private-key auth and, when configured, the server's host key pinned by its
- * SHA-256 fingerprint. Paths are relative to `config.root` on the server.
+ * SHA-256 fingerprint. Paths are relative to `config.root` on the server. Writes stream into a
+ * temporary file beside the target, renamed into place once complete.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path/posix';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import SftpClient from 'ssh2-sftp-client';
 import { KryonixError } from '../../../platform/errors.js';
 import type { ActionContext } from '../../sdk.js';
 import {
+  alreadyExists,
   type FileBackend,
   type FileEntry,
   type FileSettings,
+  isRoot,
+  notFound,
   relativePath,
   storageError,
-  tooLarge,
 } from './backend.js';
 
 interface SftpAuth {
@@ -60,7 +65,7 @@ function sftpError(error: unknown, shown: string): KryonixError {
     return new KryonixError('KRX_UPSTREAM_UNREACHABLE', `SFTP: ${message}`, {
       extensions: { upstreamError: e.code, upstreamMessage: message, retryable: true },
     });
-  if (e.code === 2 || e.code === 'ENOENT') return storageError(shown, 'ENOENT', 'no such file or directory');
+  if (e.code === 2 || e.code === 'ENOENT') return notFound(shown);
   if (e.code === 3 || e.code === 'EACCES') return storageError(shown, 'EACCES', 'permission denied');
   return storageError(shown, String(e.code ?? 'SFTP'), message);
 }
@@ -92,9 +97,19 @@ export async function openSftp(context: ActionContext, settings: FileSettings): 
   }
   const abort = () => void client.end().catch(() => {});
   context.signal.addEventListener('abort', abort, { once: true });
-  const remote = (input: string) => {
-    const relative = relativePath(input);
+  const remote = (input: string, field?: string) => {
+    const relative = relativePath(input, field);
     return { relative, absolute: path.join(root, relative), shown: `/${relative}` };
+  };
+  /** SFTP's RENAME refuses an existing target; with overwrite, a file there is removed first. */
+  const replace = async (from: string, to: string, shown: string, overwrite: boolean) => {
+    const existing = await client.exists(to);
+    if (existing !== false) {
+      if (!overwrite) throw alreadyExists(shown);
+      if (existing === 'd') throw storageError(shown, 'EISDIR', 'is a directory');
+      await client.delete(to);
+    }
+    await client.rename(from, to);
   };
   const entryOf = (
     name: string,
@@ -143,39 +158,54 @@ export async function openSftp(context: ActionContext, settings: FileSettings): 
         throw sftpError(error, shown);
       }
     },
-    async read(input, maxBytes) {
+    async openRead(input) {
       const { absolute, shown } = remote(input);
       try {
         const stats = await client.stat(absolute);
         if (stats.isDirectory) throw storageError(shown, 'EISDIR', 'is a directory');
-        if (stats.size > maxBytes) throw tooLarge(stats.size, maxBytes);
-        const data = (await client.get(absolute)) as Buffer;
-        if (data.length > maxBytes) throw tooLarge(data.length, maxBytes);
-        return data;
+        return { stream: client.createReadStream(absolute) as Readable, size: stats.size };
       } catch (error) {
         throw sftpError(error, shown);
       }
     },
-    async write(input, data, options) {
+    async write(input, source, options) {
       const { relative, absolute, shown } = remote(input);
-      if (relative === '') throw storageError(shown, 'EISDIR', 'is the root');
+      if (relative === '') throw isRoot(shown);
+      const temporary = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID()}.part`);
       try {
-        if (!options.overwrite && (await client.exists(absolute)))
-          throw storageError(shown, 'EEXIST', 'already exists');
+        if (!options.overwrite && (await client.exists(absolute))) throw alreadyExists(shown);
         const parent = path.dirname(absolute);
         if (options.createDirs && parent !== '/' && !(await client.exists(parent)))
           await client.mkdir(parent, true);
-        await client.put(data, absolute);
+        await pipeline(source, client.createWriteStream(temporary));
+        await replace(temporary, absolute, shown, options.overwrite);
       } catch (error) {
+        source.destroy();
+        await client.delete(temporary, true).catch(() => {});
         throw sftpError(error, shown);
+      }
+    },
+    async move(fromInput, toInput, options) {
+      const from = remote(fromInput, 'from');
+      const to = remote(toInput, 'to');
+      if (from.relative === '') throw isRoot(from.shown);
+      if (to.relative === '') throw isRoot(to.shown);
+      try {
+        if ((await client.exists(from.absolute)) === false) throw notFound(from.shown);
+        const parent = path.dirname(to.absolute);
+        if (options.createDirs && parent !== '/' && !(await client.exists(parent)))
+          await client.mkdir(parent, true);
+        await replace(from.absolute, to.absolute, to.shown, options.overwrite);
+      } catch (error) {
+        throw sftpError(error, to.shown);
       }
     },
     async delete(input) {
       const { relative, absolute, shown } = remote(input);
-      if (relative === '') throw storageError(shown, 'EISDIR', 'is the root');
+      if (relative === '') throw isRoot(shown);
       try {
         const kind = await client.exists(absolute);
-        if (kind === false) throw storageError(shown, 'ENOENT', 'no such file or directory');
+        if (kind === false) throw notFound(shown);
         if (kind === 'd') await client.rmdir(absolute);
         else await client.delete(absolute);
       } catch (error) {
