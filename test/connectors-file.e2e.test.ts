@@ -7,6 +7,7 @@
  * surfaced clearly and recorded.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -489,5 +490,64 @@ describeStores('connectors: file', (store) => {
     const forbidden = await run(metadata, 'list', {});
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.code).toBe('KRX_TARGET_FORBIDDEN');
+  });
+
+  it('an upload cut off mid-way leaves no file (local, S3) and a download cut off is recorded as such', async () => {
+    const root = path.join(allowed, 'cut');
+    fs.mkdirSync(root);
+    const local = await connect('cut-local', { mode: 'local', root }, { type: 'none' });
+    const bucket = await connect('cut-s3', s3Config({ prefix: 'cut' }), s3Keys());
+    /** Sends 12 MiB of a raw upload (more than two S3 parts), then drops the connection. */
+    const cutUpload = (id: string, file: string) =>
+      new Promise<void>((resolve) => {
+        const req = http.request(`${t.baseUrl}/api/v1/connections/${id}/actions/write?path=${file}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/octet-stream' },
+        });
+        req.on('error', () => resolve());
+        req.on('response', () => resolve());
+        const chunk = Buffer.alloc(1024 * 1024, 7);
+        let sent = 0;
+        const more = () => {
+          while (sent < 12) {
+            sent++;
+            if (!req.write(chunk)) return void req.once('drain', more);
+          }
+          setTimeout(() => req.destroy(), 200);
+        };
+        more();
+      });
+
+    await cutUpload(local, 'half.bin');
+    await vi.waitFor(() => expect(fs.readdirSync(root)).toEqual([]));
+
+    const aborts = s3.operations.get('AbortMultipartUpload') ?? 0;
+    await cutUpload(bucket, 'half.bin');
+    await vi.waitFor(() => expect(s3.operations.get('AbortMultipartUpload') ?? 0).toBe(aborts + 1));
+    expect(s3.read('cut/half.bin')).toBeUndefined();
+
+    fs.writeFileSync(path.join(root, 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 1));
+    const executionId = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${t.baseUrl}/api/v1/connections/${local}/actions/read`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        res.once('data', () => {
+          res.destroy();
+          resolve(String(res.headers['x-kryonix-execution-id']));
+        });
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ path: 'big.bin', encoding: 'raw' }));
+    });
+    await vi.waitFor(async () => {
+      await t.platform.executionLog.flush();
+      const { rows } = await t.platform.db.pool.query(
+        `SELECT status, error_details->>'code' AS code FROM api_executions WHERE id = $1`,
+        [executionId],
+      );
+      expect(rows[0]).toEqual({ status: 'failed', code: 'KRX_CLIENT_CLOSED_REQUEST' });
+    });
   });
 });
