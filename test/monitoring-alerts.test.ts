@@ -244,13 +244,17 @@ describeStores('monitoring: alerts', (store) => {
     const resolved = await api('POST', `/alerts/events/${event.id}/resolve`);
     expect(resolved.body).toMatchObject({ resolved: true, resolvedBy: expect.stringMatching(/^api_key:/) });
     expect((await api('GET', `/alerts/${ruleId}`)).body.state).toBe('ok');
+    // The resolution by hand is notified too.
+    await waitFor(() => receiver.on('/manual').length === 2, 'the resolution notice');
 
     await evaluate(60_000);
     const again = (await api('GET', `/alerts/events?alertId=${ruleId}`)).body.items;
     expect(again).toHaveLength(2);
     expect(again[0].resolved).toBe(false);
+    await waitFor(() => receiver.on('/manual').length === 3, 'the second firing notice');
     expect(receiver.on('/manual').map((r) => JSON.parse(r.body).type)).toEqual([
       'alert.triggered',
+      'alert.resolved',
       'alert.triggered',
     ]);
     expect((await api('POST', '/alerts/events/00000000-0000-4000-8000-000000000000/resolve')).status).toBe(

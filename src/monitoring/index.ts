@@ -120,7 +120,15 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     executions: createExecutionLogReader(db),
     stream,
     analytics: createAnalytics(db),
-    alerts: createAlertRules(db, deps.sealer, deps.events),
+    alerts: createAlertRules(db, deps.sealer, deps.events, {
+      // The response does not wait for the channels (retries take seconds); failures are logged.
+      onResolved: (tenantId, ruleId, eventId, message) =>
+        void evaluator
+          .notifyResolved(tenantId, ruleId, eventId, message)
+          .catch((error: unknown) =>
+            deps.log?.warn({ err: error, alertId: ruleId }, 'alert notification failed'),
+          ),
+    }),
     evaluator,
     scheduler,
     aggregateHour: (hour) => aggregateHour(db, hour),

@@ -8,7 +8,8 @@
  *                                                    notify again (same event)
  *
  * Firing inserts an alert_events row, emits `alert.triggered` and notifies the rule's channels once;
- * resolving marks the event resolved (by `system`), emits `alert.resolved` and notifies. A rule that is
+ * resolving marks the event resolved (by `system`), emits `alert.resolved` and notifies (so does a
+ * user's resolve through the API: `notifyResolved`). A rule that is
  * disabled while firing is resolved. State lives in integration_alerts, so consecutive runs on
  * different nodes continue where the last one stopped.
  */
@@ -336,6 +337,24 @@ export function createAlertEvaluator(deps: {
   }
 
   return {
+    /** Notifies a rule's channels that a user resolved its event (by the API, not by evaluation). */
+    async notifyResolved(tenantId: string, ruleId: string, eventId: string, message: string): Promise<void> {
+      const [rule] = await db.withTenant(tenantId, (tx) =>
+        tx.select().from(integrationAlerts).where(eq(integrationAlerts.id, ruleId)),
+      );
+      if (!rule) return;
+      const c = conditionsOf(rule);
+      await notify(rule, {
+        kind: 'resolved',
+        eventId,
+        severity: c.severity,
+        message,
+        value: null,
+        threshold: c.threshold,
+        time: new Date().toISOString(),
+      });
+    },
+
     /** One evaluation of every rule of every tenant. */
     async evaluate(now = new Date()): Promise<void> {
       const rules = await db.withPlatform((tx) =>

@@ -300,7 +300,7 @@ export function createAlertRules(
   db: Database,
   sealer: Sealer,
   events: EventBus,
-  hooks: { onResolved?: (tenantId: string, ruleId: string, eventId: string) => void } = {},
+  hooks: { onResolved?: (tenantId: string, ruleId: string, eventId: string, message: string) => void } = {},
 ) {
   async function load(tenantId: string, id: string): Promise<RuleRow> {
     if (!isUuid(id)) throw notFound();
@@ -477,14 +477,15 @@ export function createAlertRules(
         return { row: updated, wasOpen: true };
       });
       if (wasOpen) {
+        const message = `resolved by ${actorOf(context.principal)}: ${row.message}`;
         events.publish('alert.resolved', {
           tenantId,
           alertId: row.alertId,
           eventId: row.id,
           severity: row.severity,
-          message: `resolved by ${actorOf(context.principal)}: ${row.message}`,
+          message,
         });
-        hooks.onResolved?.(tenantId, row.alertId, row.id);
+        hooks.onResolved?.(tenantId, row.alertId, row.id, message);
       }
       return eventView(row);
     },
