@@ -43,7 +43,7 @@ import type { Database } from './platform/db/client.js';
 import { installAuthentication } from './platform/http/authenticate.js';
 import { installProblemHandlers } from './platform/http/problems.js';
 import { validatorCompiler } from './platform/http/validation.js';
-import { loggerOptions, requestIdOf } from './platform/logging.js';
+import { AccessLogController, bufferedStdout, loggerOptions, requestIdOf } from './platform/logging.js';
 import type { TenantService } from './platform/tenancy.js';
 import type { Webhooks } from './webhooks/index.js';
 
@@ -71,13 +71,16 @@ export interface AppServices {
 
 export async function buildServer(services: AppServices): Promise<FastifyInstance> {
   const { config } = services;
+  const logs = bufferedStdout();
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, logs.stream),
+    logController: new AccessLogController(),
     bodyLimit: config.maxPayloadBytes,
     genReqId: requestIdOf,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     ajv: { customOptions: { removeAdditional: false } },
   });
+  app.addHook('onClose', async () => logs.close());
   app.setValidatorCompiler(validatorCompiler);
   // The admin API speaks JSON only; modules that take other bodies (proxy, inbound webhooks) add
   // their own parsers in their own scope.

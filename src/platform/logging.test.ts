@@ -1,9 +1,10 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions, redactSecrets } from './logging.js';
+import { AccessLogController, loggerOptions, redactSecrets } from './logging.js';
 
-function capture() {
+function lineCollector() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -11,6 +12,11 @@ function capture() {
       done();
     },
   });
+  return { lines, stream };
+}
+
+function capture() {
+  const { lines, stream } = lineCollector();
   const options = loggerOptions('info') as pino.LoggerOptions;
   return { logger: pino(options, stream), lines };
 }
@@ -59,5 +65,29 @@ describe('log redaction', () => {
       remoteAddress: '1.2.3.4',
     });
     expect(lines[0].res).toEqual({ statusCode: 200 });
+  });
+});
+
+describe('access log', () => {
+  it('writes one line per request, when it completes, with its id, method, URL, status and time', async () => {
+    const { lines, stream } = lineCollector();
+    const app = Fastify({ logger: loggerOptions('info', stream), logController: new AccessLogController() });
+    app.get('/x', async () => ({ ok: true }));
+    app.get('/boom', async () => {
+      throw new Error('boom');
+    });
+    await app.inject({ method: 'GET', url: '/x?token=abc' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      reqId: expect.any(String),
+      req: { method: 'GET', url: '/x?token=%5Bredacted%5D' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
+    await app.inject({ method: 'GET', url: '/boom' });
+    expect(lines.slice(1).map((line) => line.msg)).toEqual(['boom', 'request completed']);
+    expect(lines[2]).toMatchObject({ req: { url: '/boom' }, res: { statusCode: 500 } });
+    await app.close();
   });
 });
