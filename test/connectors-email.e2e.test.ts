@@ -207,9 +207,11 @@ describeStores('connectors: email (SMTP, IMAP)', (store) => {
     const archive = await run(id, 'listMessages', { mailbox: 'Archive' });
     expect(archive.body.data).toMatchObject({ mailbox: 'Archive', total: 1, messages: [{ subject: 'Old' }] });
 
-    const badInput = await run(id, 'listMessages', { limit: 0 });
-    expect(badInput.status).toBe(400);
-    expect(badInput.body.code).toBe('KRX_VALIDATION_FAILED');
+    for (const bad of [{ limit: 0 }, { since: '2026-13-45' }, { flagged: 'yes' }]) {
+      const refused = await run(id, 'listMessages', bad);
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+      expect(refused.body.code).toBe('KRX_VALIDATION_FAILED');
+    }
   });
 
   it('fetches a message without marking it seen, then marks it seen and unseen', async () => {

@@ -221,6 +221,12 @@ describeStores('connectors: Slack', (store) => {
     expect(outside.body.upstreamError).toBe('not_in_channel');
     expect(outside.body.detail).toContain('invite it first');
 
+    slack.answerHtmlOnce();
+    const proxied = await run(botId, 'postMessage', { channel: 'C001', text: 'hi' });
+    expectProblem(proxied, 502, 'KRX_UPSTREAM_ERROR');
+    expect(proxied.body).toMatchObject({ upstreamError: 'unexpected_response', retryable: false });
+    expect(proxied.body.detail).not.toContain('<html>');
+
     const bad = await connect('slack-bad', { type: 'bearer' }, { token: 'xoxb-revoked' });
     const refused = await run(bad, 'authTest');
     expectProblem(refused, 424, 'KRX_UPSTREAM_AUTH_FAILED');

@@ -63,6 +63,8 @@ export interface FakeSlack {
   files: Map<string, FakeSlackFile>;
   /** The next webhook post answers 500 rollup_error. */
   failNextWebhook(): void;
+  /** The next Web API call answers 200 with an HTML page, as a captive proxy in front of Slack would. */
+  answerHtmlOnce(): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startFakeSlack(
     }));
   const limits = new Map<string, { seconds: number; count: number }>();
   let failWebhook = false;
+  let htmlOnce = false;
   let seq = 1_700_000_000;
   let fileSeq = 1;
 
@@ -100,6 +103,9 @@ export async function startFakeSlack(
     files: new Map(),
     rateLimit(method, seconds, count = 1) {
       limits.set(method, { seconds, count });
+    },
+    answerHtmlOnce() {
+      htmlOnce = true;
     },
     failNextWebhook() {
       failWebhook = true;
@@ -324,6 +330,11 @@ export async function startFakeSlack(
       if (!match || !handler) return json(404, { ok: false, error: 'unknown_method' });
       const method = match[1];
       fake.calls[method] = (fake.calls[method] ?? 0) + 1;
+      if (htmlOnce) {
+        htmlOnce = false;
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return res.end('<html><body>Please sign in to the proxy</body></html>');
+      }
       const limited = limits.get(method);
       if (limited && limited.count > 0) {
         limited.count--;

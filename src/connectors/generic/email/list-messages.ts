@@ -15,7 +15,7 @@ interface Input {
   limit?: number;
 }
 
-const DATE = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}' };
+const DATE = { type: 'string', format: 'date' };
 const TERM = { type: 'string', minLength: 1, maxLength: 500 };
 
 export const listMessagesAction = defineAction<Input>({
@@ -87,8 +87,8 @@ export const listMessagesAction = defineAction<Input>({
     const query: SearchObject = { all: true };
     if (input.unseen !== undefined) query.seen = !input.unseen;
     if (input.flagged !== undefined) query.flagged = input.flagged;
-    if (input.since) query.since = input.since.slice(0, 10);
-    if (input.before) query.before = input.before.slice(0, 10);
+    if (input.since) query.since = input.since;
+    if (input.before) query.before = input.before;
     if (input.from) query.from = input.from;
     if (input.to) query.to = input.to;
     if (input.subject) query.subject = input.subject;

@@ -156,7 +156,15 @@ export function slackFailure(error: unknown): unknown {
   if (error instanceof WebAPIRequestError) return error.original;
   if (error instanceof WebAPIPlatformError) {
     const data = error.data as unknown as Record<string, unknown>;
-    return providerError(SLACK, { status: 200, ...describeSlackFailure(200, error.data.error, data) });
+    // The SDK puts a body that is not JSON (a proxy's HTML page, say) in `error`: not a Slack code.
+    if (typeof data.error !== 'string' || !/^[a-z0-9_]{1,100}$/.test(data.error))
+      return providerError(SLACK, {
+        status: 200,
+        code: 'unexpected_response',
+        kind: 'server',
+        message: 'the answer is not a Slack API response',
+      });
+    return providerError(SLACK, { status: 200, ...describeSlackFailure(200, data.error, data) });
   }
   return error;
 }
