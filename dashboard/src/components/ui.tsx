@@ -101,8 +101,14 @@ export function Badge({ value, label }: { value: string | boolean | null | undef
   return <span className={`badge ${TONES[text.toLowerCase()] ?? 'neutral'}`}>{label ?? text}</span>;
 }
 
+/** A route this platform build does not have answers 404 KRX_ROUTE_NOT_FOUND: said plainly, no retry. */
+function isMissingRoute(error: Error): boolean {
+  return error instanceof ApiError && error.status === 404 && error.code === 'KRX_ROUTE_NOT_FOUND';
+}
+
 export function ErrorBox({ error, onRetry }: { error: Error | undefined; onRetry?: () => void }) {
   if (!error) return null;
+  if (isMissingRoute(error)) return <div className="empty">{t('ui.routeMissing')}</div>;
   const issues = error instanceof ApiError ? error.issues : [];
   return (
     <div className="error-box" role="alert">
@@ -161,6 +167,25 @@ export function States<T>({
     <>
       {error ? <ErrorBox error={error} onRetry={reload} /> : null}
       {children(data)}
+    </>
+  );
+}
+
+/** Loading / error around one loaded object, the single-object twin of States. */
+export function Loaded<T>({
+  state,
+  children,
+}: {
+  state: { data: T | undefined; error: Error | undefined; reload: () => void };
+  children: (data: T) => ReactNode;
+}) {
+  if (state.data === undefined) {
+    return state.error ? <ErrorBox error={state.error} onRetry={state.reload} /> : <Loading />;
+  }
+  return (
+    <>
+      {state.error ? <ErrorBox error={state.error} onRetry={state.reload} /> : null}
+      {children(state.data)}
     </>
   );
 }

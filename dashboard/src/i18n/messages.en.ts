@@ -38,6 +38,7 @@ export const en = {
   'ui.search': 'Search',
   'ui.cancel': 'Cancel',
   'ui.actions': 'Actions',
+  'ui.routeMissing': 'This platform build does not serve this data (its API route was not found).',
   'ui.networkError': 'The platform could not be reached. Is it running?',
   'connections.intro':
     'Configured links to third-party APIs, databases and services. Credentials are encrypted at rest and never shown again.',
@@ -94,7 +95,6 @@ export const en = {
   'overview.noConnections': 'No connections yet.',
   'overview.success': 'Success',
   'overview.lastCall': 'Last call',
-  'monitoring.unavailable': 'This platform build does not serve this data yet (monitoring API not found).',
   'live.resume': 'Resume',
   'live.pause': 'Pause',
   'live.clear': 'Clear',

@@ -40,6 +40,7 @@ export const ptBR: Messages = {
   'ui.search': 'Buscar',
   'ui.cancel': 'Cancelar',
   'ui.actions': 'Ações',
+  'ui.routeMissing': 'Esta versão da plataforma não fornece estes dados (a rota da API não foi encontrada).',
   'ui.networkError': 'Não foi possível alcançar a plataforma. Ela está em execução?',
   'connections.intro':
     'Ligações configuradas com APIs de terceiros, bancos de dados e serviços. As credenciais são criptografadas em repouso e nunca mais exibidas.',
@@ -96,8 +97,6 @@ export const ptBR: Messages = {
   'overview.noConnections': 'Ainda não há conexões.',
   'overview.success': 'Sucesso',
   'overview.lastCall': 'Última chamada',
-  'monitoring.unavailable':
-    'Esta versão da plataforma ainda não fornece estes dados (API de monitoramento não encontrada).',
   'live.resume': 'Retomar',
   'live.pause': 'Pausar',
   'live.clear': 'Limpar',

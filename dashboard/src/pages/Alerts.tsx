@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { ADMIN, api, type Page } from '../api';
-import { MonitoringError } from '../components/Unavailable';
-import { Badge, Card, ErrorBox, Field, formatNumber, Loading, PageHeader, Time } from '../components/ui';
+import { Badge, Card, ErrorBox, Field, formatNumber, PageHeader, States, Time } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { type MessageKey, t } from '../i18n';
 import { useCanEdit } from '../role';
@@ -98,90 +97,92 @@ export function AlertsPage() {
       ) : null}
       <Card title={t('al.rules')}>
         <ErrorBox error={toggle.error ?? remove.error} />
-        {rules.error && !rules.data ? (
-          <MonitoringError error={rules.error} onRetry={rules.reload} />
-        ) : !rules.data ? (
-          <Loading />
-        ) : rules.data.items.length === 0 ? (
-          <div className="empty">{t('al.noRules')}</div>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('connections.name')}</th>
-                  <th scope="col">{t('al.condition')}</th>
-                  <th scope="col">{t('al.scope')}</th>
-                  <th scope="col">{t('al.severity')}</th>
-                  <th scope="col">{t('al.state')}</th>
-                  <th scope="col">{t('al.fired')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('ui.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rules.data.items.map((rule) => (
-                  <tr key={rule.id}>
-                    <td>
-                      {rule.name}
-                      {rule.channels.length > 0 ? (
-                        <div className="hint">
-                          → {rule.channels.map((channel) => channel.type).join(', ')}
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      {typeInfo(rule.type)?.label ?? rule.type}
-                      {rule.condition.statistic && rule.type === 'response_time'
-                        ? ` (${rule.condition.statistic})`
-                        : ''}{' '}
-                      {OPERATOR_TEXT[rule.condition.operator ?? 'gt'] ?? rule.condition.operator}{' '}
-                      {rule.condition.threshold}
-                      {typeInfo(rule.type) ? ` ${typeInfo(rule.type)?.unit}` : ''}
-                      <div className="hint">
-                        {t('al.windowFor', {
-                          window: rule.condition.windowSeconds ?? '—',
-                          for: rule.condition.forSeconds ?? 0,
-                          now: rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2),
-                        })}
-                      </div>
-                    </td>
-                    <td>{scopeText(rule)}</td>
-                    <td>
-                      <Badge value={rule.severity} />
-                    </td>
-                    <td>
-                      <Badge value={rule.isActive ? rule.state : 'inactive'} />
-                    </td>
-                    <td>
-                      {rule.triggerCount} · <Time value={rule.lastTriggered} />
-                    </td>
-                    <td className="row-actions">
-                      {canEdit ? (
-                        <>
-                          <button type="button" className="small" onClick={() => void toggle.run(rule)}>
-                            {rule.isActive ? t('detail.disable') : t('detail.enable')}
-                          </button>
-                          <button
-                            type="button"
-                            className="small danger"
-                            onClick={() => {
-                              if (window.confirm(t('al.confirmDelete', { name: rule.name })))
-                                void remove.run(rule);
-                            }}
-                          >
-                            {t('detail.delete')}
-                          </button>
-                        </>
-                      ) : null}
-                    </td>
+        <States
+          loading={rules.loading}
+          error={rules.error}
+          data={rules.data?.items}
+          reload={rules.reload}
+          empty={t('al.noRules')}
+        >
+          {(items) => (
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('connections.name')}</th>
+                    <th scope="col">{t('al.condition')}</th>
+                    <th scope="col">{t('al.scope')}</th>
+                    <th scope="col">{t('al.severity')}</th>
+                    <th scope="col">{t('al.state')}</th>
+                    <th scope="col">{t('al.fired')}</th>
+                    <th scope="col">
+                      <span className="sr-only">{t('ui.actions')}</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+                </thead>
+                <tbody>
+                  {items.map((rule) => (
+                    <tr key={rule.id}>
+                      <td>
+                        {rule.name}
+                        {rule.channels.length > 0 ? (
+                          <div className="hint">
+                            → {rule.channels.map((channel) => channel.type).join(', ')}
+                          </div>
+                        ) : null}
+                      </td>
+                      <td>
+                        {typeInfo(rule.type)?.label ?? rule.type}
+                        {rule.condition.statistic && rule.type === 'response_time'
+                          ? ` (${rule.condition.statistic})`
+                          : ''}{' '}
+                        {OPERATOR_TEXT[rule.condition.operator ?? 'gt'] ?? rule.condition.operator}{' '}
+                        {rule.condition.threshold}
+                        {typeInfo(rule.type) ? ` ${typeInfo(rule.type)?.unit}` : ''}
+                        <div className="hint">
+                          {t('al.windowFor', {
+                            window: rule.condition.windowSeconds ?? '—',
+                            for: rule.condition.forSeconds ?? 0,
+                            now: rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2),
+                          })}
+                        </div>
+                      </td>
+                      <td>{scopeText(rule)}</td>
+                      <td>
+                        <Badge value={rule.severity} />
+                      </td>
+                      <td>
+                        <Badge value={rule.isActive ? rule.state : 'inactive'} />
+                      </td>
+                      <td>
+                        {rule.triggerCount} · <Time value={rule.lastTriggered} />
+                      </td>
+                      <td className="row-actions">
+                        {canEdit ? (
+                          <>
+                            <button type="button" className="small" onClick={() => void toggle.run(rule)}>
+                              {rule.isActive ? t('detail.disable') : t('detail.enable')}
+                            </button>
+                            <button
+                              type="button"
+                              className="small danger"
+                              onClick={() => {
+                                if (window.confirm(t('al.confirmDelete', { name: rule.name })))
+                                  void remove.run(rule);
+                              }}
+                            >
+                              {t('detail.delete')}
+                            </button>
+                          </>
+                        ) : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </States>
       </Card>
       <Events tick={tick} />
     </>
@@ -215,80 +216,82 @@ function Events({ tick }: { tick: number }) {
       }
     >
       <ErrorBox error={act.error} />
-      {events.error && !events.data ? (
-        <MonitoringError error={events.error} onRetry={events.reload} />
-      ) : !events.data ? (
-        <Loading />
-      ) : events.data.items.length === 0 ? (
-        <div className="empty">{state === 'firing' ? t('al.quiet') : t('al.noEvents')}</div>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('ex.when')}</th>
-                <th scope="col">{t('al.rule')}</th>
-                <th scope="col">{t('al.severity')}</th>
-                <th scope="col">{t('al.message')}</th>
-                <th scope="col">{t('al.state')}</th>
-                <th scope="col">
-                  <span className="sr-only">{t('ui.actions')}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.items.map((event) => (
-                <tr key={event.id}>
-                  <td>
-                    <Time value={event.createdAt} />
-                  </td>
-                  <td>{event.alertName}</td>
-                  <td>
-                    <Badge value={event.severity} />
-                  </td>
-                  <td>{event.message}</td>
-                  <td>
-                    {event.resolved ? (
-                      <>
-                        <Badge value="resolved" /> <Time value={event.resolvedAt} />
-                      </>
-                    ) : event.acknowledged ? (
-                      <Badge
-                        value="acknowledged"
-                        label={`acknowledged${event.acknowledgedBy ? ` by ${event.acknowledgedBy}` : ''}`}
-                      />
-                    ) : (
-                      <Badge value="firing" />
-                    )}
-                  </td>
-                  <td className="row-actions">
-                    {canEdit && !event.acknowledged && !event.resolved ? (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => void act.run(event, 'acknowledge')}
-                        disabled={act.busy}
-                      >
-                        {t('al.acknowledge')}
-                      </button>
-                    ) : null}
-                    {canEdit && !event.resolved ? (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => void act.run(event, 'resolve')}
-                        disabled={act.busy}
-                      >
-                        {t('al.resolve')}
-                      </button>
-                    ) : null}
-                  </td>
+      <States
+        loading={events.loading}
+        error={events.error}
+        data={events.data?.items}
+        reload={events.reload}
+        empty={state === 'firing' ? t('al.quiet') : t('al.noEvents')}
+      >
+        {(items) => (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('ex.when')}</th>
+                  <th scope="col">{t('al.rule')}</th>
+                  <th scope="col">{t('al.severity')}</th>
+                  <th scope="col">{t('al.message')}</th>
+                  <th scope="col">{t('al.state')}</th>
+                  <th scope="col">
+                    <span className="sr-only">{t('ui.actions')}</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+              </thead>
+              <tbody>
+                {items.map((event) => (
+                  <tr key={event.id}>
+                    <td>
+                      <Time value={event.createdAt} />
+                    </td>
+                    <td>{event.alertName}</td>
+                    <td>
+                      <Badge value={event.severity} />
+                    </td>
+                    <td>{event.message}</td>
+                    <td>
+                      {event.resolved ? (
+                        <>
+                          <Badge value="resolved" /> <Time value={event.resolvedAt} />
+                        </>
+                      ) : event.acknowledged ? (
+                        <Badge
+                          value="acknowledged"
+                          label={`acknowledged${event.acknowledgedBy ? ` by ${event.acknowledgedBy}` : ''}`}
+                        />
+                      ) : (
+                        <Badge value="firing" />
+                      )}
+                    </td>
+                    <td className="row-actions">
+                      {canEdit && !event.acknowledged && !event.resolved ? (
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => void act.run(event, 'acknowledge')}
+                          disabled={act.busy}
+                        >
+                          {t('al.acknowledge')}
+                        </button>
+                      ) : null}
+                      {canEdit && !event.resolved ? (
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => void act.run(event, 'resolve')}
+                          disabled={act.busy}
+                        >
+                          {t('al.resolve')}
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </States>
     </Card>
   );
 }

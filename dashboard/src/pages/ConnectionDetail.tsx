@@ -3,8 +3,18 @@ import { ADMIN, api, type Page } from '../api';
 import { ApiTester, HTTP_METHODS } from '../components/ApiTester';
 import { CallChart, groupByOf, type Range, RangeSwitch, StatsKpis } from '../components/Metrics';
 import { healthLabel } from '../components/StatusChart';
-import { MonitoringError } from '../components/Unavailable';
-import { Badge, Card, ErrorBox, Field, Json, Loading, PageHeader, States, Time } from '../components/ui';
+import {
+  Badge,
+  Card,
+  ErrorBox,
+  Field,
+  Json,
+  Loaded,
+  Loading,
+  PageHeader,
+  States,
+  Time,
+} from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { t } from '../i18n';
 import { useCanEdit } from '../role';
@@ -202,22 +212,20 @@ function ConnectionMetrics({ connectionId, tick }: { connectionId: string; tick:
   );
   return (
     <Card title={t('detail.metrics')} actions={<RangeSwitch value={range} onChange={setRange} />}>
-      {metrics.error && !metrics.data ? (
-        <MonitoringError error={metrics.error} onRetry={metrics.reload} />
-      ) : !metrics.data ? (
-        <Loading />
-      ) : (
-        <>
-          <div className="kpis" aria-live="polite">
-            <StatsKpis totals={metrics.data.totals} range={range} />
-          </div>
-          {metrics.data.totals.totalRequests === 0 ? (
-            <div className="empty">{t('detail.noCallsInRange')}</div>
-          ) : (
-            <CallChart answer={metrics.data} range={range} />
-          )}
-        </>
-      )}
+      <Loaded state={metrics}>
+        {(answer) => (
+          <>
+            <div className="kpis" aria-live="polite">
+              <StatsKpis totals={answer.totals} range={range} />
+            </div>
+            {answer.totals.totalRequests === 0 ? (
+              <div className="empty">{t('detail.noCallsInRange')}</div>
+            ) : (
+              <CallChart answer={answer} range={range} />
+            )}
+          </>
+        )}
+      </Loaded>
     </Card>
   );
 }
@@ -279,37 +287,37 @@ function HealthHistory({ connection, seen }: { connection: Connection; seen: Hea
         {' · '}
         <span className="muted">{t('connections.lastTested')}</span> <Time value={connection.lastTested} />
       </p>
-      {alerts.error && !alerts.data ? (
-        <MonitoringError error={alerts.error} onRetry={alerts.reload} />
-      ) : !alerts.data ? (
-        <Loading />
-      ) : entries.length === 0 ? (
-        <div className="empty">
-          {t('detail.noHealthHistory')} <Link href="/alerts">{t('detail.addHealthRule')}</Link>.
-        </div>
-      ) : (
-        <ol className="timeline" data-testid="health-history">
-          {entries.map((entry) => (
-            <li key={entry.key}>
-              <Time value={entry.at} />{' '}
-              {entry.what === 'change' ? (
-                <>
-                  <Badge value={entry.previous} label={healthLabel(entry.previous ?? '')} /> →{' '}
-                  <Badge value={entry.current} label={healthLabel(entry.current ?? '')} />
-                </>
-              ) : entry.what === 'fired' ? (
-                <>
-                  <Badge value={entry.severity} /> {t('detail.alertFired')} · {entry.text}
-                </>
-              ) : (
-                <>
-                  <Badge value="resolved" label={t('al.resolved')} /> {entry.text}
-                </>
-              )}
-            </li>
-          ))}
-        </ol>
-      )}
+      <Loaded state={alerts}>
+        {() =>
+          entries.length === 0 ? (
+            <div className="empty">
+              {t('detail.noHealthHistory')} <Link href="/alerts">{t('detail.addHealthRule')}</Link>.
+            </div>
+          ) : (
+            <ol className="timeline" data-testid="health-history">
+              {entries.map((entry) => (
+                <li key={entry.key}>
+                  <Time value={entry.at} />{' '}
+                  {entry.what === 'change' ? (
+                    <>
+                      <Badge value={entry.previous} label={healthLabel(entry.previous ?? '')} /> →{' '}
+                      <Badge value={entry.current} label={healthLabel(entry.current ?? '')} />
+                    </>
+                  ) : entry.what === 'fired' ? (
+                    <>
+                      <Badge value={entry.severity} /> {t('detail.alertFired')} · {entry.text}
+                    </>
+                  ) : (
+                    <>
+                      <Badge value="resolved" label={t('al.resolved')} /> {entry.text}
+                    </>
+                  )}
+                </li>
+              ))}
+            </ol>
+          )
+        }
+      </Loaded>
     </Card>
   );
 }

@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ADMIN, api } from '../api';
 import { SchemaForm } from '../components/SchemaForm';
 import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
-import { Drawer, ErrorBox, Field, Loading } from '../components/ui';
+import { Drawer, ErrorBox, Field, Loaded } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { t } from '../i18n';
 import type { Connection, Connector } from '../types';
@@ -104,58 +104,54 @@ export function EditConnection({
 
   return (
     <Drawer title={t('edit.title', { name: connection.name })} onClose={onClose}>
-      {!connector.data ? (
-        connector.error ? (
-          <ErrorBox error={connector.error} onRetry={connector.reload} />
-        ) : (
-          <Loading />
-        )
-      ) : (
-        <form onSubmit={submit} className="stack" aria-label={t('edit.form')}>
-          <BasicFields idPrefix="edit" value={basics} onChange={setBasics} />
-          <fieldset>
-            <legend>{t('connections.configuration')}</legend>
-            <SchemaForm
-              schema={connector.data.configSchema}
-              value={config}
-              onChange={setConfig}
-              idPrefix="edit-config"
-            />
-          </fieldset>
-          {connector.data.authSchema ? (
+      <Loaded state={connector}>
+        {(found) => (
+          <form onSubmit={submit} className="stack" aria-label={t('edit.form')}>
+            <BasicFields idPrefix="edit" value={basics} onChange={setBasics} />
             <fieldset>
-              <legend>{t('connections.authentication')}</legend>
-              <div className="field checkbox">
-                <input
-                  id="edit-replace-auth"
-                  type="checkbox"
-                  checked={replaceAuth}
-                  onChange={(event) => setReplaceAuth(event.target.checked)}
-                />
-                <label htmlFor="edit-replace-auth">{t('edit.replaceAuth')}</label>
-                <div className="hint">{t('edit.replaceHint')}</div>
-              </div>
-              {replaceAuth ? (
-                <SchemaForm
-                  schema={connector.data.authSchema}
-                  value={auth}
-                  onChange={setAuth}
-                  idPrefix="edit-auth"
-                />
-              ) : null}
+              <legend>{t('connections.configuration')}</legend>
+              <SchemaForm
+                schema={found.configSchema}
+                value={config}
+                onChange={setConfig}
+                idPrefix="edit-config"
+              />
             </fieldset>
-          ) : null}
-          <ErrorBox error={save.error} />
-          <div className="form-actions">
-            <button type="button" onClick={onClose}>
-              {t('ui.cancel')}
-            </button>
-            <button type="submit" className="primary" disabled={save.busy || invalid}>
-              {save.busy ? t('edit.saving') : t('edit.save')}
-            </button>
-          </div>
-        </form>
-      )}
+            {found.authSchema ? (
+              <fieldset>
+                <legend>{t('connections.authentication')}</legend>
+                <div className="field checkbox">
+                  <input
+                    id="edit-replace-auth"
+                    type="checkbox"
+                    checked={replaceAuth}
+                    onChange={(event) => setReplaceAuth(event.target.checked)}
+                  />
+                  <label htmlFor="edit-replace-auth">{t('edit.replaceAuth')}</label>
+                  <div className="hint">{t('edit.replaceHint')}</div>
+                </div>
+                {replaceAuth ? (
+                  <SchemaForm
+                    schema={found.authSchema}
+                    value={auth}
+                    onChange={setAuth}
+                    idPrefix="edit-auth"
+                  />
+                ) : null}
+              </fieldset>
+            ) : null}
+            <ErrorBox error={save.error} />
+            <div className="form-actions">
+              <button type="button" onClick={onClose}>
+                {t('ui.cancel')}
+              </button>
+              <button type="submit" className="primary" disabled={save.busy || invalid}>
+                {save.busy ? t('edit.saving') : t('edit.save')}
+              </button>
+            </div>
+          </form>
+        )}
+      </Loaded>
     </Drawer>
   );
 }

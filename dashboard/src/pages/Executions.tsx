@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ADMIN, api, type Page } from '../api';
 import { CallSummary, HTTP_METHODS } from '../components/ApiTester';
-import { MonitoringError } from '../components/Unavailable';
 import {
   Badge,
   Card,
@@ -11,8 +10,10 @@ import {
   formatMs,
   formatNumber,
   Json,
+  Loaded,
   Loading,
   PageHeader,
+  States,
   Time,
 } from '../components/ui';
 import { useLoad } from '../hooks';
@@ -197,7 +198,7 @@ export function ExecutionsPage() {
           </Field>
         </div>
         {first.error && rows.length === 0 ? (
-          <MonitoringError error={first.error} onRetry={first.reload} />
+          <ErrorBox error={first.error} onRetry={first.reload} />
         ) : !first.data && first.loading ? (
           <Loading />
         ) : rows.length === 0 ? (
@@ -293,68 +294,64 @@ export function ExecutionDrawer({ id, onClose }: { id: string; onClose: () => vo
     (signal) => api.get<ExecutionDetail>(`${ADMIN}/executions/${id}`, undefined, signal),
     [id],
   );
-  const item = detail.data;
   return (
     <Drawer title={t('ex.execution')} onClose={onClose}>
-      {!item ? (
-        detail.error ? (
-          <MonitoringError error={detail.error} onRetry={detail.reload} />
-        ) : (
-          <Loading />
-        )
-      ) : (
-        <div className="stack" data-testid="execution-detail">
-          <CallSummary
-            status={item.status}
-            httpStatus={item.responseStatus}
-            durationMs={item.executionTime}
-            cache={item.cached ? t('ex.fromCache') : t('ex.notCached')}
-            retries={`${item.retryCount}/${item.maxRetries}`}
-          />
-          <dl className="details">
-            <dt>{t('ex.request')}</dt>
-            <dd>
-              <code>{item.method ?? item.executionType}</code> <code className="url">{item.url ?? '—'}</code>
-            </dd>
-            <dt>{t('overview.connection')}</dt>
-            <dd>
-              <Link href={`/connections/${item.connectionId}`}>
-                {item.connectionName ?? item.connectionId}
-              </Link>
-            </dd>
-            <dt>{t('ex.type')}</dt>
-            <dd>{item.executionType}</dd>
-            <dt>{t('ex.started')}</dt>
-            <dd>
-              <Time value={item.startedAt} />{' '}
-              <span className="muted">({formatDateTime(item.startedAt)})</span>
-            </dd>
-            <dt>{t('ex.bytes')}</dt>
-            <dd>{formatNumber(item.bytesTransferred)}</dd>
-            <dt>{t('ex.triggeredBy')}</dt>
-            <dd>{item.triggeredBy ?? '—'}</dd>
-            <dt>Id</dt>
-            <dd>
-              <code>{item.id}</code>
-            </dd>
-          </dl>
-          {item.errorMessage ? (
-            <div className="error-box">
-              {item.errorCode ? <strong>{item.errorCode}: </strong> : null}
-              {item.errorMessage}
-              {item.errorDetails ? <Json value={item.errorDetails} label={t('ex.errorDetails')} /> : null}
-            </div>
-          ) : null}
-          <h3>{t('ex.requestHeaders')}</h3>
-          <Json value={item.requestHeaders ?? {}} label={t('ex.requestHeaders')} />
-          <h3>{t('ex.requestBody')}</h3>
-          <Json value={item.requestBody ?? null} label={t('ex.requestBody')} />
-          <h3>{t('ex.responseHeaders')}</h3>
-          <Json value={item.responseHeaders ?? {}} label={t('ex.responseHeaders')} />
-          <h3>{t('ex.responseBody')}</h3>
-          <Json value={item.responseBody ?? null} label={t('ex.responseBody')} />
-        </div>
-      )}
+      <Loaded state={detail}>
+        {(item) => (
+          <div className="stack" data-testid="execution-detail">
+            <CallSummary
+              status={item.status}
+              httpStatus={item.responseStatus}
+              durationMs={item.executionTime}
+              cache={item.cached ? t('ex.fromCache') : t('ex.notCached')}
+              retries={`${item.retryCount}/${item.maxRetries}`}
+            />
+            <dl className="details">
+              <dt>{t('ex.request')}</dt>
+              <dd>
+                <code>{item.method ?? item.executionType}</code>{' '}
+                <code className="url">{item.url ?? '—'}</code>
+              </dd>
+              <dt>{t('overview.connection')}</dt>
+              <dd>
+                <Link href={`/connections/${item.connectionId}`}>
+                  {item.connectionName ?? item.connectionId}
+                </Link>
+              </dd>
+              <dt>{t('ex.type')}</dt>
+              <dd>{item.executionType}</dd>
+              <dt>{t('ex.started')}</dt>
+              <dd>
+                <Time value={item.startedAt} />{' '}
+                <span className="muted">({formatDateTime(item.startedAt)})</span>
+              </dd>
+              <dt>{t('ex.bytes')}</dt>
+              <dd>{formatNumber(item.bytesTransferred)}</dd>
+              <dt>{t('ex.triggeredBy')}</dt>
+              <dd>{item.triggeredBy ?? '—'}</dd>
+              <dt>Id</dt>
+              <dd>
+                <code>{item.id}</code>
+              </dd>
+            </dl>
+            {item.errorMessage ? (
+              <div className="error-box">
+                {item.errorCode ? <strong>{item.errorCode}: </strong> : null}
+                {item.errorMessage}
+                {item.errorDetails ? <Json value={item.errorDetails} label={t('ex.errorDetails')} /> : null}
+              </div>
+            ) : null}
+            <h3>{t('ex.requestHeaders')}</h3>
+            <Json value={item.requestHeaders ?? {}} label={t('ex.requestHeaders')} />
+            <h3>{t('ex.requestBody')}</h3>
+            <Json value={item.requestBody ?? null} label={t('ex.requestBody')} />
+            <h3>{t('ex.responseHeaders')}</h3>
+            <Json value={item.responseHeaders ?? {}} label={t('ex.responseHeaders')} />
+            <h3>{t('ex.responseBody')}</h3>
+            <Json value={item.responseBody ?? null} label={t('ex.responseBody')} />
+          </div>
+        )}
+      </Loaded>
     </Drawer>
   );
 }
@@ -373,12 +370,17 @@ export function RecentExecutions({ connectionId, refresh }: { connectionId: stri
     const timer = setTimeout(list.reload, 1000);
     return () => clearTimeout(timer);
   }, [refresh]);
-  if (list.error && !list.data) return <MonitoringError error={list.error} onRetry={list.reload} />;
-  if (!list.data) return <Loading />;
-  if (list.data.items.length === 0) return <div className="empty">{t('ex.noneForConnection')}</div>;
   return (
     <>
-      <ExecutionTable rows={list.data.items} onOpen={setOpen} />
+      <States
+        loading={list.loading}
+        error={list.error}
+        data={list.data?.items}
+        reload={list.reload}
+        empty={t('ex.noneForConnection')}
+      >
+        {(items) => <ExecutionTable rows={items} onOpen={setOpen} />}
+      </States>
       <p>
         <Link href={`/executions?connectionId=${connectionId}`}>{t('ex.allOfConnection')}</Link>
       </p>

@@ -2,8 +2,18 @@ import { useState } from 'react';
 import { ADMIN, api } from '../api';
 import { CallChart, groupByOf, percent, type Range, RangeSwitch, StatsKpis } from '../components/Metrics';
 import { StatusChart } from '../components/StatusChart';
-import { MonitoringError } from '../components/Unavailable';
-import { Badge, Card, formatMs, formatNumber, Kpi, Loading, PageHeader, Time } from '../components/ui';
+import {
+  Badge,
+  Card,
+  ErrorBox,
+  formatMs,
+  formatNumber,
+  Kpi,
+  Loading,
+  PageHeader,
+  States,
+  Time,
+} from '../components/ui';
 import { useLoad } from '../hooks';
 import { t } from '../i18n';
 import { Link } from '../router';
@@ -37,6 +47,11 @@ export function OverviewPage() {
   );
 
   const totals = metrics.data?.totals;
+  const noConnections = (
+    <>
+      {t('overview.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
+    </>
+  );
   const maxTop = Math.max(1, ...(top.data?.items.map((item) => item.totalCalls) ?? [1]));
 
   return (
@@ -54,9 +69,7 @@ export function OverviewPage() {
         {liveCalls > 0 ? t('overview.liveCalls', { count: formatNumber(liveCalls) }) : ''}.
       </PageHeader>
 
-      {metrics.error && !metrics.data ? (
-        <MonitoringError error={metrics.error} onRetry={metrics.reload} />
-      ) : null}
+      {metrics.error && !metrics.data ? <ErrorBox error={metrics.error} onRetry={metrics.reload} /> : null}
       <div className="kpis" aria-live="polite">
         <StatsKpis totals={totals} range={range} />
         <Kpi
@@ -83,118 +96,118 @@ export function OverviewPage() {
           ) : null}
         </Card>
         <Card title={t('overview.statusTitle')}>
-          {health.error && !health.data ? (
-            <MonitoringError error={health.error} onRetry={health.reload} />
-          ) : !health.data ? (
-            <Loading />
-          ) : health.data.items.length === 0 ? (
-            <div className="empty">
-              {t('overview.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
-            </div>
-          ) : (
-            <StatusChart statuses={health.data.items.map((item) => item.healthStatus)} />
-          )}
+          <States
+            loading={health.loading}
+            error={health.error}
+            data={health.data?.items}
+            reload={health.reload}
+            empty={noConnections}
+          >
+            {(items) => <StatusChart statuses={items.map((item) => item.healthStatus)} />}
+          </States>
         </Card>
       </div>
 
       <div className="grid two">
         <Card title={t('overview.topApis')}>
-          {top.error && !top.data ? (
-            <MonitoringError error={top.error} onRetry={top.reload} />
-          ) : !top.data ? (
-            <Loading />
-          ) : top.data.items.length === 0 ? (
-            <div className="empty">{t('overview.noCalls7d')}</div>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('overview.connection')}</th>
-                    <th scope="col" className="num">
-                      {t('overview.calls')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('overview.errors')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('overview.avg')}
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {top.data.items.map((item) => (
-                    <tr key={item.connectionId}>
-                      <td>
-                        <Link href={`/connections/${item.connectionId}`}>{item.connectionName}</Link>
-                        <span className="muted"> · {item.connectorName}</span>
-                        <span
-                          className="bar"
-                          style={{ width: `${(item.totalCalls / maxTop) * 100}%` }}
-                          aria-hidden="true"
-                        />
-                      </td>
-                      <td className="num">{formatNumber(item.totalCalls)}</td>
-                      <td className="num">{formatNumber(item.errorCount)}</td>
-                      <td className="num">{formatMs(item.avgResponseTime)}</td>
+          <States
+            loading={top.loading}
+            error={top.error}
+            data={top.data?.items}
+            reload={top.reload}
+            empty={t('overview.noCalls7d')}
+          >
+            {(items) => (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('overview.connection')}</th>
+                      <th scope="col" className="num">
+                        {t('overview.calls')}
+                      </th>
+                      <th scope="col" className="num">
+                        {t('overview.errors')}
+                      </th>
+                      <th scope="col" className="num">
+                        {t('overview.avg')}
+                      </th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+                  </thead>
+                  <tbody>
+                    {items.map((item) => (
+                      <tr key={item.connectionId}>
+                        <td>
+                          <Link href={`/connections/${item.connectionId}`}>{item.connectionName}</Link>
+                          <span className="muted"> · {item.connectorName}</span>
+                          <span
+                            className="bar"
+                            style={{ width: `${(item.totalCalls / maxTop) * 100}%` }}
+                            aria-hidden="true"
+                          />
+                        </td>
+                        <td className="num">{formatNumber(item.totalCalls)}</td>
+                        <td className="num">{formatNumber(item.errorCount)}</td>
+                        <td className="num">{formatMs(item.avgResponseTime)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </States>
         </Card>
         <Card title={t('overview.health24h')}>
-          {health.error && !health.data ? (
-            <MonitoringError error={health.error} onRetry={health.reload} />
-          ) : !health.data ? (
-            <Loading />
-          ) : health.data.items.length === 0 ? (
-            <div className="empty">
-              {t('overview.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
-            </div>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('overview.connection')}</th>
-                    <th scope="col">{t('connections.health')}</th>
-                    <th scope="col" className="num">
-                      {t('overview.calls')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('overview.success')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('overview.avg')}
-                    </th>
-                    <th scope="col">{t('overview.lastCall')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {health.data.items.map((item) => (
-                    <tr key={item.id}>
-                      <td>
-                        <Link href={`/connections/${item.id}`}>{item.name}</Link>
-                        <div className="hint">{item.connectorName}</div>
-                      </td>
-                      <td>
-                        <Badge value={item.healthStatus} />{' '}
-                        {item.status !== 'active' ? <Badge value={item.status} /> : null}
-                      </td>
-                      <td className="num">{formatNumber(item.totalExecutions)}</td>
-                      <td className="num">{percent(item.successRate)}</td>
-                      <td className="num">{formatMs(item.avgResponseTime)}</td>
-                      <td>
-                        <Time value={item.lastExecution} />
-                      </td>
+          <States
+            loading={health.loading}
+            error={health.error}
+            data={health.data?.items}
+            reload={health.reload}
+            empty={noConnections}
+          >
+            {(items) => (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('overview.connection')}</th>
+                      <th scope="col">{t('connections.health')}</th>
+                      <th scope="col" className="num">
+                        {t('overview.calls')}
+                      </th>
+                      <th scope="col" className="num">
+                        {t('overview.success')}
+                      </th>
+                      <th scope="col" className="num">
+                        {t('overview.avg')}
+                      </th>
+                      <th scope="col">{t('overview.lastCall')}</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+                  </thead>
+                  <tbody>
+                    {items.map((item) => (
+                      <tr key={item.id}>
+                        <td>
+                          <Link href={`/connections/${item.id}`}>{item.name}</Link>
+                          <div className="hint">{item.connectorName}</div>
+                        </td>
+                        <td>
+                          <Badge value={item.healthStatus} />{' '}
+                          {item.status !== 'active' ? <Badge value={item.status} /> : null}
+                        </td>
+                        <td className="num">{formatNumber(item.totalExecutions)}</td>
+                        <td className="num">{percent(item.successRate)}</td>
+                        <td className="num">{formatMs(item.avgResponseTime)}</td>
+                        <td>
+                          <Time value={item.lastExecution} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </States>
         </Card>
       </div>
     </>

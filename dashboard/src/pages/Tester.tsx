@@ -1,8 +1,7 @@
 import { useContext } from 'react';
 import { ADMIN, api, type Page } from '../api';
 import { ApiTester } from '../components/ApiTester';
-import { MonitoringError } from '../components/Unavailable';
-import { Card, Empty, Field, Loading, PageHeader } from '../components/ui';
+import { Card, Empty, Field, Loading, PageHeader, States } from '../components/ui';
 import { useLoad } from '../hooks';
 import { t } from '../i18n';
 import { MeContext } from '../role';
@@ -18,60 +17,61 @@ export function TesterPage() {
     (signal) => api.get<Page<Connection>>(`${ADMIN}/connections`, { limit: 200 }, signal),
     [],
   );
-  const items = connections.data?.items ?? [];
-  const chosen = items.find((item) => item.id === connectionId);
+  const chosen = connections.data?.items.find((item) => item.id === connectionId);
 
   return (
     <>
       <PageHeader title={t('nav.tester')}>{t('tester.intro')}</PageHeader>
-      {!connections.data ? (
-        connections.error ? (
-          <MonitoringError error={connections.error} onRetry={connections.reload} />
-        ) : (
-          <Loading />
-        )
-      ) : items.length === 0 ? (
-        <Empty>
-          {t('tester.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
-        </Empty>
-      ) : (
-        <>
-          <Card>
-            <div className="filters">
-              <Field label={t('overview.connection')} htmlFor="tester-connection">
-                <select
-                  id="tester-connection"
-                  value={chosen?.id ?? ''}
-                  onChange={(event) =>
-                    navigate(event.target.value ? `/tester?connectionId=${event.target.value}` : '/tester')
-                  }
-                >
-                  <option value="">{t('tester.choose')}</option>
-                  {items.map((item) => (
-                    <option key={item.id} value={item.id}>
-                      {item.name} ({item.connectorId})
-                    </option>
-                  ))}
-                </select>
-              </Field>
-              {chosen ? (
-                <p className="muted">
-                  <Link href={`/connections/${chosen.id}`}>{t('tester.openConnection')}</Link>
-                </p>
-              ) : null}
-            </div>
-          </Card>
-          {!chosen ? (
-            <Empty>{t('tester.pick')}</Empty>
-          ) : !me ? (
-            <Loading />
-          ) : me.role === 'viewer' ? (
-            <Empty>{t('tester.viewer')}</Empty>
-          ) : (
-            <ApiTester key={chosen.id} connectionId={chosen.id} connectorId={chosen.connectorId} />
-          )}
-        </>
-      )}
+      <States
+        loading={connections.loading}
+        error={connections.error}
+        data={connections.data?.items}
+        reload={connections.reload}
+        empty={
+          <>
+            {t('tester.noConnections')} <Link href="/connections">{t('connections.createOne')}</Link>.
+          </>
+        }
+      >
+        {(items) => (
+          <>
+            <Card>
+              <div className="filters">
+                <Field label={t('overview.connection')} htmlFor="tester-connection">
+                  <select
+                    id="tester-connection"
+                    value={chosen?.id ?? ''}
+                    onChange={(event) =>
+                      navigate(event.target.value ? `/tester?connectionId=${event.target.value}` : '/tester')
+                    }
+                  >
+                    <option value="">{t('tester.choose')}</option>
+                    {items.map((item) => (
+                      <option key={item.id} value={item.id}>
+                        {item.name} ({item.connectorId})
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+                {chosen ? (
+                  <p className="muted">
+                    <Link href={`/connections/${chosen.id}`}>{t('tester.openConnection')}</Link>
+                  </p>
+                ) : null}
+              </div>
+            </Card>
+            {!chosen ? (
+              <Empty>{t('tester.pick')}</Empty>
+            ) : !me ? (
+              <Loading />
+            ) : me.role === 'viewer' ? (
+              <Empty>{t('tester.viewer')}</Empty>
+            ) : (
+              <ApiTester key={chosen.id} connectionId={chosen.id} connectorId={chosen.connectorId} />
+            )}
+          </>
+        )}
+      </States>
     </>
   );
 }

@@ -9,6 +9,7 @@ import {
   Field,
   formatMs,
   Json,
+  Loaded,
   Loading,
   PageHeader,
   States,
@@ -730,74 +731,69 @@ function DeliveryDrawer({
     (signal) => api.get<Delivery>(`${ADMIN}/webhooks/deliveries/${id}`, undefined, signal),
     [id],
   );
-  const item = delivery.data;
   return (
     <Drawer title={t('wh.delivery')} onClose={onClose}>
-      {!item ? (
-        delivery.error ? (
-          <ErrorBox error={delivery.error} />
-        ) : (
-          <Loading />
-        )
-      ) : (
-        <div className="stack">
-          <dl className="details">
-            <dt>{t('wh.event')}</dt>
-            <dd>
-              <code>{item.eventType}</code>
-            </dd>
-            <dt>{t('connections.status')}</dt>
-            <dd>
-              <Badge value={item.status} />{' '}
-              {item.nextRetryAt ? (
-                <>
-                  {t('wh.nextAttempt')} <Time value={item.nextRetryAt} />
-                </>
-              ) : null}
-            </dd>
-            <dt>{t('wh.target')}</dt>
-            <dd>
-              <code className="url">{item.targetUrl}</code>
-            </dd>
-            <dt>{t('detail.created')}</dt>
-            <dd>
-              <Time value={item.createdAt} />
-            </dd>
-          </dl>
-          <Redeliver
-            delivery={item}
-            onDone={() => {
-              delivery.reload();
-              onChanged();
-            }}
-          />
-          <h3>{t('wh.payload')}</h3>
-          <Json value={item.payload} label={t('wh.payload')} />
-          <h3>{t('wh.attempts')}</h3>
-          {item.attempts && item.attempts.length > 0 ? (
-            <ol className="attempts">
-              {item.attempts.map((attempt) => (
-                <li key={attempt.attemptNumber + attempt.createdAt}>
-                  <div>
-                    #{attempt.attemptNumber} · <Time value={attempt.createdAt} /> ·{' '}
-                    <Badge
-                      value={attempt.responseStatus && attempt.responseStatus < 300 ? 'success' : 'failed'}
-                      label={String(attempt.responseStatus ?? t('wh.noResponse'))}
-                    />{' '}
-                    {formatMs(attempt.durationMs)}
-                  </div>
-                  {attempt.errorMessage ? <div className="bad-text">{attempt.errorMessage}</div> : null}
-                  {attempt.responseBody ? (
-                    <Json value={attempt.responseBody} label={t('ex.responseBody')} />
-                  ) : null}
-                </li>
-              ))}
-            </ol>
-          ) : (
-            <p className="muted">{t('wh.noAttempts')}</p>
-          )}
-        </div>
-      )}
+      <Loaded state={delivery}>
+        {(item) => (
+          <div className="stack">
+            <dl className="details">
+              <dt>{t('wh.event')}</dt>
+              <dd>
+                <code>{item.eventType}</code>
+              </dd>
+              <dt>{t('connections.status')}</dt>
+              <dd>
+                <Badge value={item.status} />{' '}
+                {item.nextRetryAt ? (
+                  <>
+                    {t('wh.nextAttempt')} <Time value={item.nextRetryAt} />
+                  </>
+                ) : null}
+              </dd>
+              <dt>{t('wh.target')}</dt>
+              <dd>
+                <code className="url">{item.targetUrl}</code>
+              </dd>
+              <dt>{t('detail.created')}</dt>
+              <dd>
+                <Time value={item.createdAt} />
+              </dd>
+            </dl>
+            <Redeliver
+              delivery={item}
+              onDone={() => {
+                delivery.reload();
+                onChanged();
+              }}
+            />
+            <h3>{t('wh.payload')}</h3>
+            <Json value={item.payload} label={t('wh.payload')} />
+            <h3>{t('wh.attempts')}</h3>
+            {item.attempts && item.attempts.length > 0 ? (
+              <ol className="attempts">
+                {item.attempts.map((attempt) => (
+                  <li key={attempt.attemptNumber + attempt.createdAt}>
+                    <div>
+                      #{attempt.attemptNumber} · <Time value={attempt.createdAt} /> ·{' '}
+                      <Badge
+                        value={attempt.responseStatus && attempt.responseStatus < 300 ? 'success' : 'failed'}
+                        label={String(attempt.responseStatus ?? t('wh.noResponse'))}
+                      />{' '}
+                      {formatMs(attempt.durationMs)}
+                    </div>
+                    {attempt.errorMessage ? <div className="bad-text">{attempt.errorMessage}</div> : null}
+                    {attempt.responseBody ? (
+                      <Json value={attempt.responseBody} label={t('ex.responseBody')} />
+                    ) : null}
+                  </li>
+                ))}
+              </ol>
+            ) : (
+              <p className="muted">{t('wh.noAttempts')}</p>
+            )}
+          </div>
+        )}
+      </Loaded>
     </Drawer>
   );
 }
