@@ -492,7 +492,7 @@ describeStores('connectors: file', (store) => {
     expect(forbidden.body.code).toBe('KRX_TARGET_FORBIDDEN');
   });
 
-  it('an upload cut off mid-way leaves no file (local, S3) and a download cut off is recorded as such', async () => {
+  it('an upload cut off mid-way leaves no file (local, S3) and a download cut off or stalled past the timeout is recorded as such', async () => {
     const root = path.join(allowed, 'cut');
     fs.mkdirSync(root);
     const local = await connect('cut-local', { mode: 'local', root }, { type: 'none' });
@@ -541,13 +541,45 @@ describeStores('connectors: file', (store) => {
       req.on('error', reject);
       req.end(JSON.stringify({ path: 'big.bin', encoding: 'raw' }));
     });
-    await vi.waitFor(async () => {
-      await t.platform.executionLog.flush();
-      const { rows } = await t.platform.db.pool.query(
-        `SELECT status, error_details->>'code' AS code FROM api_executions WHERE id = $1`,
-        [executionId],
+    const recorded = (id: string) =>
+      vi.waitFor(
+        async () => {
+          await t.platform.executionLog.flush();
+          const { rows } = await t.platform.db.pool.query(
+            `SELECT status, error_details->>'code' AS code FROM api_executions WHERE id = $1`,
+            [id],
+          );
+          expect(rows[0]).toBeDefined();
+          return rows[0];
+        },
+        { timeout: 15_000, interval: 100 },
       );
-      expect(rows[0]).toEqual({ status: 'failed', code: 'KRX_CLIENT_CLOSED_REQUEST' });
+    expect(await recorded(executionId)).toEqual({ status: 'failed', code: 'KRX_CLIENT_CLOSED_REQUEST' });
+
+    // A streamed answer stays under the connection's timeout: a reader that stalls is cut off.
+    const short = await connect('cut-timeout', { mode: 'local', root, timeoutMs: 1000 }, { type: 'none' });
+    const stalled = await new Promise<{ executionId: string; received: number }>((resolve, reject) => {
+      const req = http.request(`${t.baseUrl}/api/v1/connections/${short}/actions/read`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        res.pause(); // read nothing until the timeout has passed
+        const id = String(res.headers['x-kryonix-execution-id']);
+        recorded(id).then(() => {
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+          });
+          res.on('error', () => resolve({ executionId: id, received }));
+          res.on('end', () => resolve({ executionId: id, received }));
+          res.resume();
+        }, reject);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ path: 'big.bin', encoding: 'raw' }));
     });
+    expect(stalled.received).toBeLessThan(32 * 1024 * 1024);
+    expect(await recorded(stalled.executionId)).toEqual({ status: 'timeout', code: 'KRX_UPSTREAM_TIMEOUT' });
   });
 });

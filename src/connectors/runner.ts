@@ -199,9 +199,17 @@ export function createActionRunner(options: RunnerOptions) {
         reject(error);
       }, timeoutMs);
     });
+    const running = work(controller.signal, deadline);
+    // A stream answered after the timeout has no reader: destroy it so it frees what it holds.
+    running.then(
+      (late) => {
+        if (controller.signal.aborted && late instanceof StreamedBody) late.stream.destroy();
+      },
+      () => {},
+    );
     let result: T | undefined;
     try {
-      result = await Promise.race([work(controller.signal, deadline), timedOut]);
+      result = await Promise.race([running, timedOut]);
       return result;
     } finally {
       if (result instanceof StreamedBody && !result.stream.destroyed) {
