@@ -451,6 +451,11 @@ describeStores('webhooks', (store) => {
     }, 'the delivery to fail');
     expect(failed.attempts).toHaveLength(3);
     expect(receiver.on('/down')).toHaveLength(3);
+    // The log finds it by text in its URL or its error, literally (`%` is no wildcard).
+    const found = (q: string) => deliveriesOf(`q=${encodeURIComponent(q)}`);
+    expect((await found('/DOWN')).map((d) => d.id)).toContain(test.body.id);
+    expect((await found(failed.errorMessage.slice(0, 12))).map((d) => d.id)).toContain(test.body.id);
+    expect(await found('%down')).toEqual([]);
     await waitFor(() => failures.find((f) => f.deliveryId === test.body.id), 'webhook.delivery_failed');
 
     receiver.program('/down', [{ status: 200 }]);

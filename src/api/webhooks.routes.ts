@@ -577,6 +577,12 @@ export async function webhookRoutes(
             eventType: { type: 'string', maxLength: 255 },
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
+            q: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              description: 'Text in the target URL or error message',
+            },
           },
           additionalProperties: false,
         },

@@ -6,6 +6,7 @@
  */
 import { and, desc, eq, gte, ilike, lt, lte, or, type SQL } from 'drizzle-orm';
 import { type Database, isUuid } from '../platform/db/client.js';
+import { containsPattern } from '../platform/db/like.js';
 import { apiExecutions, connections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.js';
@@ -76,10 +77,6 @@ function summary(row: SummaryRow) {
 export type ExecutionSummary = ReturnType<typeof summary>;
 
 /** `%` and `_` typed by the user are literal characters, not wildcards. */
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 const notFound = () => new KryonixError('KRX_NOT_FOUND', 'execution not found');
 
 export function createExecutionLogReader(db: Database) {
@@ -93,7 +90,7 @@ export function createExecutionLogReader(db: Database) {
       if (query.method) filters.push(eq(apiExecutions.method, query.method.toUpperCase()));
       if (query.executionType) filters.push(eq(apiExecutions.executionType, query.executionType));
       if (query.q) {
-        const pattern = likePattern(query.q);
+        const pattern = containsPattern(query.q);
         filters.push(or(ilike(apiExecutions.url, pattern), ilike(apiExecutions.errorMessage, pattern))!);
       }
       const before = decodeCursor(query.cursor);

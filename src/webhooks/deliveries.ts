@@ -3,9 +3,10 @@
  * manual redelivery of one, bulk replay of a subscription's, and the test send.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, ilike, inArray, isNotNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type Database, isUuid } from '../platform/db/client.js';
+import { containsPattern } from '../platform/db/like.js';
 import { webhookDeliveries, webhookDeliveryAttempts, webhookSubscriptions } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
@@ -30,6 +31,8 @@ export interface DeliveryListQuery {
   eventType?: string;
   from?: string;
   to?: string;
+  /** Text in the target URL or the error message. */
+  q?: string;
 }
 
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -80,6 +83,12 @@ export function createDeliveryLog(
       if (query.eventType) filters.push(eq(webhookDeliveries.eventType, query.eventType));
       if (query.from) filters.push(gte(webhookDeliveries.createdAt, new Date(query.from)));
       if (query.to) filters.push(lte(webhookDeliveries.createdAt, new Date(query.to)));
+      if (query.q) {
+        const pattern = containsPattern(query.q);
+        filters.push(
+          or(ilike(webhookDeliveries.targetUrl, pattern), ilike(webhookDeliveries.errorMessage, pattern))!,
+        );
+      }
       const before = decodeCursor(query.cursor);
       if (before) {
         filters.push(
