@@ -20,7 +20,7 @@ interface Input {
 }
 
 /** Larger messages are refused rather than held in memory whole. */
-export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 function addressesOf(field: AddressObject | AddressObject[] | undefined) {
