@@ -19,7 +19,7 @@ export interface ImapSettings {
 
 export const IMAP_CONFIG: JsonSchema = {
   type: 'object',
-  description: 'IMAP server for reading mail; logs in with the connection's basic credentials',
+  description: "IMAP server for reading mail; logs in with the connection's basic credentials",
   properties: {
     host: {
       type: 'string',
