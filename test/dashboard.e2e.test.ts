@@ -273,6 +273,25 @@ describeBrowser(
         .toBe(true);
       expect(await row.first().textContent()).toContain('upstream-e2e');
       await shot('executions');
+
+      // Export what is loaded, as CSV (formula-safe, quoted) and as JSON.
+      const [csv] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV' }).click(),
+      ]);
+      expect(csv.suggestedFilename()).toMatch(/^executions-[\dT-]+\.csv$/);
+      const lines = fs.readFileSync(await csv.path(), 'utf8').split('\r\n');
+      expect(lines[0]).toBe(
+        'id,startedAt,connectionName,connectionId,executionType,method,url,status,responseStatus,executionTime,retryCount,cached,bytesTransferred,errorCode,errorMessage',
+      );
+      expect(lines.some((line) => line.includes('/hello') && line.includes('"upstream-e2e"'))).toBe(true);
+      const [json] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export JSON' }).click(),
+      ]);
+      const exported = JSON.parse(fs.readFileSync(await json.path(), 'utf8')) as { url: string }[];
+      expect(exported.length).toBe(lines.length - 1);
+      expect(exported.some((item) => item.url.endsWith('/hello'))).toBe(true);
       await row
         .first()
         .getByRole('button', { name: /Open execution/ })

@@ -1,6 +1,6 @@
 /** How many connections are healthy, degraded, unhealthy or not yet checked: one stacked bar and its legend. */
 import { type MessageKey, t } from '../i18n';
-import { formatNumber } from './ui';
+import { Badge, formatNumber } from './ui';
 
 export const HEALTH_STATES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
@@ -14,6 +14,11 @@ const COLORS: Record<HealthState, string> = {
 
 export function healthLabel(state: string): string {
   return (HEALTH_STATES as readonly string[]).includes(state) ? t(`health.${state}` as MessageKey) : state;
+}
+
+/** A connection's health as a coloured badge, in the current language. */
+export function HealthBadge({ value }: { value: string | null | undefined }) {
+  return <Badge value={value} label={healthLabel(value ?? 'unknown')} />;
 }
 
 /** Counts per health state; any other value is counted as unknown. */

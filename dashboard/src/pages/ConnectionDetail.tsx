@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ADMIN, api, type Page } from '../api';
 import { ApiTester, HTTP_METHODS } from '../components/ApiTester';
 import { CallChart, groupByOf, type Range, RangeSwitch, StatsKpis } from '../components/Metrics';
-import { healthLabel } from '../components/StatusChart';
+import { HealthBadge } from '../components/StatusChart';
 import {
   Badge,
   Card,
@@ -121,7 +121,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
       {testResult ? (
         <div className={`notice ${testResult.ok ? 'good' : 'bad'}`} role="status">
           {testResult.ok ? t('detail.testPassed') : t('detail.testFailed')}: {testResult.message}{' '}
-          <Badge value={testResult.healthStatus} />
+          <HealthBadge value={testResult.healthStatus} />
         </div>
       ) : null}
       <div className="grid two">
@@ -137,7 +137,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
             </dd>
             <dt>{t('connections.health')}</dt>
             <dd>
-              <Badge value={item.healthStatus} /> <span className="muted">{t('detail.checked')}</span>{' '}
+              <HealthBadge value={item.healthStatus} /> <span className="muted">{t('detail.checked')}</span>{' '}
               <Time value={item.lastHealthCheck} />
             </dd>
             <dt>{t('connections.lastTested')}</dt>
@@ -282,8 +282,8 @@ function HealthHistory({ connection, seen }: { connection: Connection; seen: Hea
   return (
     <Card title={t('detail.healthHistory')}>
       <p>
-        <Badge value={connection.healthStatus} label={healthLabel(connection.healthStatus)} />{' '}
-        <span className="muted">{t('detail.checked')}</span> <Time value={connection.lastHealthCheck} />
+        <HealthBadge value={connection.healthStatus} /> <span className="muted">{t('detail.checked')}</span>{' '}
+        <Time value={connection.lastHealthCheck} />
         {' · '}
         <span className="muted">{t('connections.lastTested')}</span> <Time value={connection.lastTested} />
       </p>
@@ -300,8 +300,7 @@ function HealthHistory({ connection, seen }: { connection: Connection; seen: Hea
                   <Time value={entry.at} />{' '}
                   {entry.what === 'change' ? (
                     <>
-                      <Badge value={entry.previous} label={healthLabel(entry.previous ?? '')} /> →{' '}
-                      <Badge value={entry.current} label={healthLabel(entry.current ?? '')} />
+                      <HealthBadge value={entry.previous} /> → <HealthBadge value={entry.current} />
                     </>
                   ) : entry.what === 'fired' ? (
                     <>

@@ -1,6 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { ADMIN, api, type Page } from '../api';
 import { SchemaForm } from '../components/SchemaForm';
+import { HealthBadge } from '../components/StatusChart';
 import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
 import { Badge, Card, Drawer, ErrorBox, Field, Loading, PageHeader, States, Time } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
@@ -186,7 +187,7 @@ function ConnectionRow({
         <Badge value={connection.status} />
       </td>
       <td>
-        <Badge value={connection.healthStatus} />
+        <HealthBadge value={connection.healthStatus} />
       </td>
       <td>
         <Time value={connection.lastTested} />

@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useState } from 'react';
-import { healthLabel } from '../components/StatusChart';
+import { HealthBadge } from '../components/StatusChart';
 import { Badge, Card, formatMs, PageHeader } from '../components/ui';
 import { formatDateTime, type MessageKey, t } from '../i18n';
 import { Link } from '../router';
@@ -131,8 +131,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
     case 'health':
       body = (
         <>
-          <Badge value={text(data.previous)} label={healthLabel(text(data.previous))} /> →{' '}
-          <Badge value={text(data.current)} label={healthLabel(text(data.current))} /> ·{' '}
+          <HealthBadge value={text(data.previous)} /> → <HealthBadge value={text(data.current)} /> ·{' '}
           <Link href={`/connections/${text(data.connectionId)}`}>{t('live.connection')}</Link>
         </>
       );

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ADMIN, api } from '../api';
 import { CallChart, groupByOf, percent, type Range, RangeSwitch, StatsKpis } from '../components/Metrics';
-import { StatusChart } from '../components/StatusChart';
+import { HealthBadge, StatusChart } from '../components/StatusChart';
 import {
   Badge,
   Card,
@@ -192,7 +192,7 @@ export function OverviewPage() {
                           <div className="hint">{item.connectorName}</div>
                         </td>
                         <td>
-                          <Badge value={item.healthStatus} />{' '}
+                          <HealthBadge value={item.healthStatus} />{' '}
                           {item.status !== 'active' ? <Badge value={item.status} /> : null}
                         </td>
                         <td className="num">{formatNumber(item.totalExecutions)}</td>
