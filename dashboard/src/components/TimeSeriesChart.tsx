@@ -45,6 +45,8 @@ export function TimeSeriesChart({ times, series, height = 240, label }: Props) {
           stroke: axisColor,
           grid: { stroke: gridColor, width: 1 },
           ticks: { stroke: gridColor },
+          // Room for "12:00 AM" between ticks, also on a phone.
+          space: 80,
           // Tick labels in the chosen locale (uPlot's own are English).
           values: (_u: uPlot, ticks: number[]) => {
             const step = ticks.length > 1 ? ticks[1] - ticks[0] : 3600;
