@@ -1,8 +1,9 @@
 /**
  * The Microsoft Teams connector end to end through the platform's HTTP API, against a local Teams
  * surface: Workflows webhook (Adaptive Card envelope), legacy connector webhook (MessageCard, 200 `1`,
- * errors and throttling in a 200 body), Graph with client credentials (teams and channels with
- * nextLink paging, 429 Retry-After) and the documented 403 for app-only channel message posts.
+ * errors and throttling in a 200 body), Graph with an app-only token MSAL gets from the fake Entra ID
+ * token endpoint (cached, granted again once on a 401; teams and channels with nextLink paging, 429
+ * Retry-After), the documented 403 for app-only channel message posts, and Entra's AADSTS refusals.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeTeams } from './fakes/teams.js';
@@ -130,6 +131,14 @@ describeStores('connectors: Microsoft Teams', (store) => {
   it('lists teams (following @odata.nextLink) and channels with an app-only Graph token', async () => {
     const tested = await test(graph);
     expect(tested.body, JSON.stringify(tested.body)).toMatchObject({ ok: true, healthStatus: 'healthy' });
+    // MSAL performed the grant (its library info is in the form); the secret went only to Entra
+    expect(teams.tokenRequests).toHaveLength(1);
+    expect(teams.tokenRequests[0]).toMatchObject({
+      grant_type: 'client_credentials',
+      client_id: 'app-id',
+      scope: 'https://graph.microsoft.com/.default',
+      'x-client-SKU': 'msal.js.node',
+    });
     const all = await run(graph, 'listTeams', { limit: 500 });
     expect(all.body.data.items.map((team: any) => team.displayName)).toEqual([
       'Team 1',
@@ -153,6 +162,16 @@ describeStores('connectors: Microsoft Teams', (store) => {
     const before = teams.hits['GET /v1.0/teams'];
     expect((await run(graph, 'listTeams', {})).status).toBe(200);
     expect(teams.hits['GET /v1.0/teams'] - before).toBe(2);
+    // every call so far used the token MSAL cached
+    expect(teams.tokenRequests).toHaveLength(1);
+
+    // Graph refuses the token (expired early, revoked): one new grant, the request sent again
+    teams.revokeTokens();
+    const again = teams.hits['GET /v1.0/teams'];
+    const relisted = await run(graph, 'listTeams', { limit: 2 });
+    expect(relisted.status, JSON.stringify(relisted.body)).toBe(200);
+    expect(teams.hits['GET /v1.0/teams'] - again).toBe(2);
+    expect(teams.tokenRequests).toHaveLength(2);
   });
 
   it("surfaces Graph's 403 for app-only channel posts with what to do instead", async () => {
@@ -183,7 +202,25 @@ describeStores('connectors: Microsoft Teams', (store) => {
       { clientSecret: 'wrong' },
     );
     const tested = await test(bad);
-    expect(tested.body).toMatchObject({ ok: false, healthStatus: 'unhealthy' });
-    expect(tested.body.message).toContain('AADSTS7000215: Invalid client secret provided.');
+    expect(tested.body).toMatchObject({
+      ok: false,
+      healthStatus: 'unhealthy',
+      details: {
+        code: 'KRX_UPSTREAM_AUTH_FAILED',
+        upstreamStatus: 401,
+        upstreamError: 'invalid_client',
+        errorCodes: [7000215],
+      },
+    });
+    expect(tested.body.message).toMatch(
+      /^Microsoft Entra ID answered 401 invalid_client: AADSTS7000215: Invalid client secret provided\./,
+    );
+    expect(tested.body.message).not.toContain('wrong');
+    expect(tested.body.details.traceId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const listed = await run(bad, 'listTeams', {});
+    expectProblem(listed, 424, 'KRX_UPSTREAM_AUTH_FAILED');
+    expect(listed.body.detail).toContain('AADSTS7000215: Invalid client secret provided.');
+    expect(JSON.stringify(listed.body)).not.toContain('wrong');
   });
 });

@@ -1,8 +1,10 @@
 /**
  * A local Microsoft Teams surface, answering as Microsoft documents it:
- * - Entra ID token endpoint `POST /{tenant}/oauth2/v2.0/token` (client_credentials, scope
+ * - Entra ID v2.0 token endpoint `POST /{tenant}/oauth2/v2.0/token` (client_credentials, scope
  *   `https://graph.microsoft.com/.default`) → `{token_type, expires_in, ext_expires_in, access_token}`,
- *   errors `{error, error_description: "AADSTS…", error_codes, trace_id, correlation_id}`;
+ *   errors `{error, error_description: "AADSTS…: …\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …",
+ *   error_codes, timestamp, trace_id, correlation_id, error_uri}` (e.g. 401 invalid_client AADSTS7000215),
+ *   `no-store` and the `client-request-id` echoed;
  * - Graph `/v1.0/teams` (`$top`, absolute `@odata.nextLink`), `/v1.0/teams/{id}/channels`, and channel
  *   message POST answering 403 "Message POST is allowed in application-only context only for import
  *   purposes" to app-only tokens; errors `{error:{code,message,innerError:{date,request-id}}}`, 429 +
@@ -22,6 +24,10 @@ export interface FakeTeams {
   graphUrl: string;
   posted: Array<{ via: 'workflow' | 'connector'; payload: any }>;
   hits: Record<string, number>;
+  /** Forms the token endpoint received, without client_secret (MSAL adds x-client-SKU and others). */
+  tokenRequests: Array<Record<string, string>>;
+  /** Graph then answers 401 to every token issued so far (as to expired ones). */
+  revokeTokens(): void;
   throttleGraphNext(seconds: number): void;
   throttleConnectorNext(): void;
   close(): Promise<void>;
@@ -49,6 +55,10 @@ export async function startFakeTeams(options: {
     graphUrl: '',
     posted: [],
     hits: {},
+    tokenRequests: [],
+    revokeTokens() {
+      tokens.clear();
+    },
     throttleGraphNext(seconds) {
       graphThrottle = seconds;
     },
@@ -97,17 +107,42 @@ export async function startFakeTeams(options: {
         res.end(body);
       };
 
-      if (url.pathname === `/${options.tenant}/oauth2/v2.0/token` && req.method === 'POST') {
+      const tenant = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname)?.[1];
+      if (tenant && req.method === 'POST') {
         const form = Object.fromEntries(new URLSearchParams(raw));
-        const aad = (status: number, error: string, description: string, code: number) =>
-          json(status, {
-            error,
-            error_description: `AADSTS${code}: ${description}`,
-            error_codes: [code],
-            timestamp: new Date().toISOString(),
-            trace_id: randomUUID(),
-            correlation_id: randomUUID(),
+        const { client_secret: _secret, ...seen } = form;
+        fake.tokenRequests.push(seen);
+        const aad = (status: number, error: string, description: string, code: number) => {
+          const now = new Date();
+          const traceId = randomUUID();
+          const correlationId = url.searchParams.get('client-request-id') ?? randomUUID();
+          const stamp = `${now.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+          res.writeHead(status, {
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': 'no-store, no-cache',
+            pragma: 'no-cache',
+            'x-ms-request-id': traceId,
+            'client-request-id': correlationId,
           });
+          res.end(
+            JSON.stringify({
+              error,
+              error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${stamp}`,
+              error_codes: [code],
+              timestamp: stamp,
+              trace_id: traceId,
+              correlation_id: correlationId,
+              error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+            }),
+          );
+        };
+        if (tenant !== options.tenant)
+          return aad(
+            400,
+            'invalid_request',
+            `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+            90002,
+          );
         if (form.grant_type !== 'client_credentials')
           return aad(400, 'unsupported_grant_type', 'The provided grant type is not supported.', 70003);
         if (form.client_id !== options.clientId)
@@ -118,7 +153,12 @@ export async function startFakeTeams(options: {
             700016,
           );
         if (form.client_secret !== options.clientSecret)
-          return aad(401, 'invalid_client', 'Invalid client secret provided.', 7000215);
+          return aad(
+            401,
+            'invalid_client',
+            `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${options.clientId}'.`,
+            7000215,
+          );
         if (form.scope !== 'https://graph.microsoft.com/.default')
           return aad(
             400,
@@ -128,12 +168,19 @@ export async function startFakeTeams(options: {
           );
         const token = `eyJ0eXAiOiJKV1Qi.${randomBytes(24).toString('base64url')}`;
         tokens.add(token);
-        return json(200, {
-          token_type: 'Bearer',
-          expires_in: 3599,
-          ext_expires_in: 3599,
-          access_token: token,
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store, no-cache',
+          pragma: 'no-cache',
         });
+        return res.end(
+          JSON.stringify({
+            token_type: 'Bearer',
+            expires_in: 3599,
+            ext_expires_in: 3599,
+            access_token: token,
+          }),
+        );
       }
 
       if (url.pathname.startsWith('/workflows/')) {

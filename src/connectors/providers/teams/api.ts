@@ -1,12 +1,14 @@
 /**
  * Microsoft Teams: Workflows webhooks (Adaptive Card envelope), legacy Office 365 connector webhooks
  * (MessageCard; they answer 200 `1`, and also 200 with an error text, e.g. when throttled), and
- * Microsoft Graph with an app-only token (client credentials at login.microsoftonline.com). Graph
- * errors are `{error:{code,message,innerError:{date,request-id}}}`; throttling is 429 + Retry-After.
+ * Microsoft Graph with an app-only token (MSAL's client credentials grant at login.microsoftonline.com).
+ * Graph errors are `{error:{code,message,innerError:{date,request-id}}}`; throttling is 429 +
+ * Retry-After.
  */
 import type { HttpRequest, HttpResponse } from '../../http.js';
 import type { ActionContext } from '../../sdk.js';
 import { joinUrl, missingSetting, nextPageUrl, providerError, setting } from '../shared.js';
+import { graphToken } from './entra.js';
 
 export const TEAMS = 'Microsoft Teams';
 export const GRAPH_URL = 'https://graph.microsoft.com';
@@ -37,8 +39,11 @@ export function describeTeamsError(status: number, raw: unknown): { message: str
   return { message: `HTTP ${status}` };
 }
 
-/** Graph `v1.0/…` (or an absolute next link on Graph's origin) with the app-only token. */
-export function graphCall<T = unknown>(
+/**
+ * Graph `v1.0/…` (or an absolute next link on Graph's origin) with the app-only token from MSAL
+ * (`entra.ts`); a 401 gets a new token once and the request is sent again, a second 401 is final.
+ */
+export async function graphCall<T = unknown>(
   context: ActionContext,
   path: string,
   req: Omit<HttpRequest, 'url'> = {},
@@ -47,7 +52,18 @@ export function graphCall<T = unknown>(
     throw missingSetting('Microsoft Graph calls need auth type oauth2_client_credentials (an Entra ID app)');
   const root = setting(context, 'graphUrl', GRAPH_URL);
   const url = /^https?:\/\//.test(path) ? nextPageUrl(TEAMS, path, root) : joinUrl(root, `v1.0/${path}`);
-  return context.http<T>({ ...req, url });
+  const send = (token: string, acceptStatuses = req.acceptStatuses) =>
+    context.http<T>({
+      ...req,
+      url,
+      auth: false,
+      headers: { ...req.headers, authorization: `Bearer ${token}` },
+      acceptStatuses,
+    });
+  const token = await graphToken(context);
+  const first = await send(token, [...(req.acceptStatuses ?? []), 401]);
+  if (first.status !== 401) return first;
+  return send(await graphToken(context, token));
 }
 
 /** Reads every page of a Graph collection (`value`, `@odata.nextLink`) up to `limit`. */

@@ -2,6 +2,7 @@ import { AUTH_METHODS } from '../../auth-schemas.js';
 import { defineConnector, type JsonSchema } from '../../sdk.js';
 import { RUNNER_SETTINGS, urlField } from '../shared.js';
 import { describeTeamsError, GRAPH_URL, graphCall, TEAMS } from './api.js';
+import { ENTRA_TOKEN_URL_PATTERN, forgetGraphApp, GRAPH_SCOPE } from './entra.js';
 import { listChannels } from './list-channels.js';
 import { listTeams } from './list-teams.js';
 import { sendChannelMessage } from './send-channel-message.js';
@@ -19,17 +20,14 @@ const WEBHOOKS = {
   workflowUrl: secretUrl('Workflows webhook URL (…powerautomate.com / …logic.azure.com, signed): a secret'),
   connectorUrl: secretUrl('Legacy Office 365 connector webhook URL (…webhook.office.com): a secret'),
 };
-const cc = AUTH_METHODS.oauth2ClientCredentials as unknown as {
-  properties: Record<string, JsonSchema>;
-  required: string[];
-};
+const cc = AUTH_METHODS.oauth2ClientCredentials as unknown as { properties: Record<string, JsonSchema> };
 
 export const teamsConnector = defineConnector({
   id: 'teams',
-  version: '1.0.0',
+  version: '1.1.0',
   displayName: TEAMS,
   description:
-    'Microsoft Teams: Workflows (Adaptive Card) and legacy connector webhooks; Microsoft Graph with an app-only token to list teams and channels.',
+    'Microsoft Teams: Workflows (Adaptive Card) and legacy connector webhooks; Microsoft Graph with an app-only token (MSAL client credentials) to list teams and channels.',
   type: 'rest',
   category: 'communication',
   provider: 'Microsoft',
@@ -50,14 +48,35 @@ export const teamsConnector = defineConnector({
         additionalProperties: false,
       },
       {
-        ...AUTH_METHODS.oauth2ClientCredentials,
+        type: 'object',
         description:
-          'An Entra ID app (client credentials at https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token, scope https://graph.microsoft.com/.default); webhooks optional',
-        properties: { ...cc.properties, ...WEBHOOKS },
+          'An Entra ID app: MSAL gets app-only Graph tokens with its client credentials; webhooks optional',
+        properties: {
+          type: cc.properties.type,
+          tokenUrl: {
+            ...urlField(
+              "The tenant's Entra ID v2.0 token endpoint, https://login.microsoftonline.com/{tenant id or domain}/oauth2/v2.0/token (not common or organizations)",
+            ),
+            pattern: ENTRA_TOKEN_URL_PATTERN,
+          },
+          clientId: { ...cc.properties.clientId, description: 'Application (client) id of the app' },
+          clientSecret: { ...cc.properties.clientSecret, description: 'Client secret value of the app' },
+          scope: {
+            type: 'string',
+            default: GRAPH_SCOPE,
+            description: `Space-separated scopes (${GRAPH_SCOPE})`,
+          },
+          ...WEBHOOKS,
+        },
+        required: ['type', 'tokenUrl', 'clientId', 'clientSecret'],
+        additionalProperties: false,
       },
     ],
   },
   describeError: describeTeamsError,
+  async release(connectionId) {
+    forgetGraphApp(connectionId);
+  },
   actions: [sendWorkflowMessage, sendConnectorMessage, listTeams, listChannels, sendChannelMessage],
   async test(context) {
     if (context.auth.method === 'oauth2_client_credentials') {
