@@ -1,9 +1,9 @@
 /**
  * Crash safety, for real: `kryonix start` is killed with SIGKILL in the middle of a burst of signed
- * inbound webhooks whose events are being delivered to a local receiver, then started again. Every
- * inbound webhook that got a 2xx must be in the database, every one of their events must reach the
- * receiver at least once, repeats must carry the same webhook-id, and webhook_deliveries must agree
- * with what the receiver saw.
+ * inbound webhooks, once 5,000 of them were accepted and their events are being delivered to a local
+ * receiver, then started again. Every inbound webhook that got a 2xx must be in the database, every one
+ * of their events must reach the receiver at least once, repeats must carry the same webhook-id, and
+ * webhook_deliveries must agree with what the receiver saw.
  */
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,27 +15,37 @@ import { exitOf, spawnCli, waitForOutput } from './support/cli.js';
 import { call } from './support/platform.js';
 import { describeStores, leaseStore, type StoreLease } from './support/stores.js';
 
-const BURST = 600;
+/**
+ * Inbound webhooks (each one event to deliver) accepted while the receiver holds its answers; then it
+ * answers, and the kill comes once KILL_AFTER_SEEN deliveries arrived, the burst still going on.
+ */
+const ACCEPTED_BEFORE_RELEASE = 5_000;
+const KILL_AFTER_SEEN = 1_000;
+const BURST = 6_000;
 const LISTENING = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/;
 
 describeStores('webhooks survive kill -9', (store) => {
   let lease: StoreLease;
   const seen: { n: number; id: string }[] = [];
+  const seenN = new Set<number>();
+  let holding = true;
+  const held: (() => void)[] = [];
   let server: ReturnType<typeof createServer>;
   let receiverUrl = '';
 
   beforeAll(async () => {
     lease = await leaseStore(store);
-    // A receiver slow enough (10 ms) that deliveries are in flight when the kill comes.
+    // Holds its answers until told (so deliveries pile up in the queue), then answers after 10 ms.
     server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk) => chunks.push(chunk));
       request.on('end', () => {
-        setTimeout(() => {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          seen.push({ n: body.data.payload.n, id: String(request.headers['webhook-id']) });
-          response.end('ok');
-        }, 10);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        seen.push({ n: body.data.payload.n, id: String(request.headers['webhook-id']) });
+        seenN.add(body.data.payload.n);
+        const answer = () => setTimeout(() => response.end('ok'), 10);
+        if (holding) held.push(answer);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -69,7 +79,7 @@ describeStores('webhooks survive kill -9', (store) => {
         targetUrl: `${receiverUrl}/sink`,
         events: ['webhook.received'],
         retryConfig: { schedule: [0.2, 0.5, 1, 1, 1, 1] },
-        timeoutSeconds: 5,
+        timeoutSeconds: 300, // the held answers
       },
     });
     expect(subscription.status).toBe(201);
@@ -96,7 +106,14 @@ describeStores('webhooks survive kill -9', (store) => {
       }
     };
     const senders = Array.from({ length: 16 }, sender);
-    await waitFor(() => accepted.size >= BURST / 2 && seen.length > 20, 'half the burst', 60_000);
+    await waitFor(
+      () => accepted.size >= ACCEPTED_BEFORE_RELEASE,
+      `${ACCEPTED_BEFORE_RELEASE} accepted`,
+      240_000,
+    );
+    holding = false;
+    for (const answer of held.splice(0)) answer();
+    await waitFor(() => seen.length >= KILL_AFTER_SEEN, `${KILL_AFTER_SEEN} deliveries`, 120_000);
     first.kill('SIGKILL');
     killed = true;
     await exitOf(first);
@@ -105,12 +122,9 @@ describeStores('webhooks survive kill -9', (store) => {
 
     const second = spawnCli(['start'], env);
     const [, secondUrl] = await waitForOutput(second, LISTENING, 120_000);
-    await waitFor(
-      () => [...accepted].every((n) => seen.some((entry) => entry.n === n)),
-      'every accepted event to arrive',
-      120_000,
-    );
-    // Rows the dead process had claimed come back when their lease expires (30 s) and are sent again.
+    await waitFor(() => [...accepted].every((n) => seenN.has(n)), 'every accepted event to arrive', 120_000);
+    // Rows the dead process had claimed are sent again: on PostgreSQL when their lease expires (30 s), on
+    // the embedded database at once (its one delivery worker takes every leased row back at start).
     const open = async (status: string) =>
       (
         await call(

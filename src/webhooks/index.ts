@@ -67,6 +67,7 @@ export function createWebhooks(deps: {
         perTargetConcurrency: config.webhook.targetConcurrency,
         perTargetRatePerSecond: config.webhook.targetRatePerSecond,
         retentionDays: config.metricsRetentionDays,
+        soleWorker: db.mode === 'embedded',
         log,
         ...deps.worker,
       })

@@ -2,12 +2,13 @@
  * Durable storage of accepted inbound webhooks with group commit: requests that arrive while a
  * transaction is being written wait and go together into the next one (per tenant: RLS binds a
  * transaction to one), so a burst costs a few commits rather than one each. Nobody waits on a timer:
- * an idle store writes at once. Each request is answered only after its transaction committed. If a
- * batch fails, its items are retried one by one, so one bad item cannot fail its neighbours.
+ * an idle store writes at once. A batch is two statements: the dedup claims, then the inbound rows and
+ * their outbound deliveries in one INSERT. Each request is answered only after its transaction
+ * committed. If a batch fails, its items are retried one by one, so one bad item cannot fail its
+ * neighbours.
  */
 import { sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
-import { webhookDeliveries } from '../../platform/db/schema.js';
 import type { DeliveryInsert, Fanout } from '../outbound/fanout.js';
 
 export interface InboundRecord {
@@ -16,7 +17,7 @@ export interface InboundRecord {
   readonly endpointId: string;
   /** Provider delivery id to deduplicate on, with its window; absent: no dedup. */
   readonly dedup?: { readonly key: string; readonly windowSeconds: number };
-  readonly row: typeof webhookDeliveries.$inferInsert;
+  readonly row: DeliveryInsert;
   readonly deliveries: DeliveryInsert[];
 }
 
@@ -43,7 +44,7 @@ export function createInboundStore(
     return db.withTenant(tenantId, async (tx: Tx) => {
       const fresh = new Set<string>();
       const seen = new Set<string>();
-      const claims: { endpoint_id: string; key: string; window_seconds: number }[] = [];
+      let claims: { endpoint_id: string; key: string; window_seconds: number }[] = [];
       for (const record of records) {
         if (!record.dedup) continue;
         const composite = `${record.endpointId}|${record.dedup.key}`;
@@ -57,6 +58,9 @@ export function createInboundStore(
         });
       }
       if (claims.length > 0) {
+        // One order for every batch, so batches of other nodes claiming the same keys wait, not deadlock.
+        const order = (claim: { endpoint_id: string; key: string }) => `${claim.endpoint_id}|${claim.key}`;
+        claims = claims.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
         const result = await tx.execute<{ endpoint_id: string; delivery_key: string }>(sql`
           INSERT INTO webhook_inbound_dedup (tenant_id, endpoint_id, delivery_key, expires_at)
           SELECT ${tenantId}::uuid, v.endpoint_id, v.key, now() + make_interval(secs => v.window_seconds)
@@ -77,11 +81,10 @@ export function createInboundStore(
       });
       const kept = records.filter((_, index) => stored[index]);
       if (kept.length > 0) {
-        await tx.insert(webhookDeliveries).values(kept.map((record) => record.row));
-        await fanout.enqueue(
-          tx,
-          kept.flatMap((record) => record.deliveries),
-        );
+        await fanout.enqueue(tx, [
+          ...kept.map((record) => record.row),
+          ...kept.flatMap((record) => record.deliveries),
+        ]);
       }
       return stored;
     });

@@ -43,6 +43,12 @@ export interface WorkerOptions {
    * a delivery may take.
    */
   readonly leaseMs?: number;
+  /**
+   * This worker is the only one that can hold leases (the embedded database: its data-directory lock
+   * admits one process, and in a cluster only worker 0 delivers), so at start every `delivering` row is
+   * a dead process's and is taken back at once rather than when its lease expires.
+   */
+  readonly soleWorker?: boolean;
   /** How long a subscription may fail without a single success before it is disabled (default 5 days). */
   readonly disableAfterMs?: number;
   /** Records older than this are purged (API_METRICS_RETENTION_DAYS). */
@@ -130,7 +136,7 @@ LEFT JOIN tenants t ON t.id = c.tenant_id`;
 const REAP_SQL = `
 UPDATE webhook_deliveries SET status = 'pending', lease_expires_at = NULL, next_retry_at = now()
 WHERE id IN (
-  SELECT id FROM webhook_deliveries WHERE status = 'delivering' AND lease_expires_at < now()
+  SELECT id FROM webhook_deliveries WHERE status = 'delivering' AND (lease_expires_at < now() OR $1)
   LIMIT 1000 FOR UPDATE SKIP LOCKED)
 RETURNING id`;
 
@@ -230,6 +236,7 @@ export function createDeliveryWorker(options: WorkerOptions) {
   let queued = 0;
   let inflight = 0;
   let running = false;
+  let reclaimed: Promise<void> = Promise.resolve();
   let ticking = false;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
@@ -591,6 +598,7 @@ export function createDeliveryWorker(options: WorkerOptions) {
   }
 
   async function claimAndStart(): Promise<void> {
+    await reclaimed;
     const free = concurrency - inflight - queued;
     if (free <= 0) return;
     const limit = Math.min(free, 100);
@@ -648,9 +656,11 @@ export function createDeliveryWorker(options: WorkerOptions) {
     await db.pool.query(RELEASE_SQL, [rows.map((row) => row.id), rows.map((row) => row.delayMs)]);
   }
 
-  async function reap(): Promise<void> {
+  /** `all`: every `delivering` row, leased or not (at the start of a sole worker). */
+  async function reap(all = false): Promise<void> {
     try {
-      const reaped = await db.pool.query(REAP_SQL);
+      const reaped = await db.pool.query(REAP_SQL, [all]);
+      if (all && reaped.rows.length === 1000) return reap(true);
       if (reaped.rows.length > 0) {
         options.log?.warn(
           { count: reaped.rows.length },
@@ -697,7 +707,8 @@ export function createDeliveryWorker(options: WorkerOptions) {
       timer.unref();
       cleanupTimer.unref();
       reapTimer.unref();
-      void reap();
+      // Claims wait for it: a sole worker must not take back rows it has just claimed itself.
+      reclaimed = reap(options.soleWorker);
       nudge();
     },
     /** Something was enqueued: look now rather than at the next poll. */
