@@ -85,8 +85,10 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   // The admin API speaks JSON only; modules that take other bodies (proxy, inbound webhooks) add
   // their own parsers in their own scope.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onSend', async (request, reply) => {
+  // Callback style: an async hook costs a promise and a microtask turn on every response.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   installProblemHandlers(app);
   app.addSchema(problemSchema);

@@ -66,36 +66,42 @@ export interface ExecutionLogOptions {
   intervalMs?: number;
 }
 
-/** One record as the JSON object of its api_executions row (snake_case, every column present). */
+/**
+ * One record as the JSON object of its api_executions row (snake_case). Null columns are left out
+ * (json_populate_recordset reads a missing key as NULL): every byte is serialised, sent and parsed
+ * again by the database, and nulls were a seventh of a proxied call's record.
+ */
 function toRowJson(record: ExecutionRecord): string {
-  const text = JSON.stringify({
+  const startedAt = record.startedAt.toISOString();
+  const row: Record<string, unknown> = {
     id: record.id,
     tenant_id: record.tenantId,
     connection_id: record.connectionId,
-    endpoint_id: record.endpointId ?? null,
     execution_type: record.executionType,
     method: record.method,
     url: record.url,
     request_headers: record.requestHeaders,
-    request_body: record.requestBody ?? null,
-    response_status: record.responseStatus,
-    response_headers: record.responseHeaders,
-    response_body: record.responseBody ?? null,
-    error_message: record.errorMessage,
-    error_details: record.errorDetails ?? null,
     execution_time: record.executionTime,
     retry_count: record.retryCount,
     max_retries: record.maxRetries,
     cached: record.cached,
     bytes_transferred: record.bytesTransferred,
     status: record.status,
-    triggered_by: record.triggeredBy,
-    trigger_id: null,
-    parent_execution_id: record.parentExecutionId ?? null,
-    started_at: record.startedAt.toISOString(),
+    started_at: startedAt,
     completed_at: new Date(record.startedAt.getTime() + record.executionTime).toISOString(),
-    created_at: record.startedAt.toISOString(),
-  });
+    created_at: startedAt,
+  };
+  if (record.endpointId) row.endpoint_id = record.endpointId;
+  if (record.requestBody !== undefined && record.requestBody !== null) row.request_body = record.requestBody;
+  if (record.responseStatus !== null) row.response_status = record.responseStatus;
+  if (record.responseHeaders) row.response_headers = record.responseHeaders;
+  if (record.responseBody !== undefined && record.responseBody !== null)
+    row.response_body = record.responseBody;
+  if (record.errorMessage !== null) row.error_message = record.errorMessage;
+  if (record.errorDetails) row.error_details = record.errorDetails;
+  if (record.triggeredBy !== null) row.triggered_by = record.triggeredBy;
+  if (record.parentExecutionId) row.parent_execution_id = record.parentExecutionId;
+  const text = JSON.stringify(row);
   return record.scrub ? record.scrub(text) : text;
 }
 

@@ -30,7 +30,9 @@ export function listenForEvents(
     for (const event of events) {
       const tenantId = (event.data as { tenantId?: unknown }).tenantId;
       if (typeof tenantId !== 'string') continue;
-      byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), event]);
+      const list = byTenant.get(tenantId);
+      if (list) list.push(event);
+      else byTenant.set(tenantId, [event]);
     }
     let enqueued = 0;
     for (const [tenantId, tenantEvents] of byTenant) {
