@@ -11,6 +11,11 @@
  * interleaved rounds; medians are reported. The 2-worker gateway gets both cores (0,1): on a 2-core
  * machine that is the only way for a second process to add anything, and it shares core 0 with the
  * load generator. Ends with one line of JSON. BENCH_WORKERS=0 skips the cluster.
+ *
+ * The embedded database (PGlite) runs in a worker thread of the gateway process, so on the proxy's
+ * core: its share of each call (the batched execution records) is in the gateway figure.
+ * BENCH_DATABASE_URL=postgres://... adds `gatewayPostgres`, the same gateway on PostgreSQL (a scratch
+ * database created and dropped on that server, another process, not pinned), for comparison.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,11 +23,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const POSTGRES = process.env.BENCH_DATABASE_URL;
 const root = path.resolve(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
 
@@ -69,6 +76,23 @@ async function waitUntilUp(url: string): Promise<void> {
   throw new Error(`${url} never became ready`);
 }
 
+/** A fresh database on the PostgreSQL server at `serverUrl`, dropped by `drop()`. */
+async function scratchDatabase(serverUrl: string) {
+  const name = `krx_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
 /** A port free right now, so the gateway can run with request logging at any level. */
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -107,7 +131,12 @@ async function main() {
     : [];
 
   /** A kryonix with its own data directory, a bench connection and its admin key. */
-  async function startGateway(cores: number | string, args: string[] = [], nodeFlags: string[] = []) {
+  async function startGateway(
+    cores: number | string,
+    args: string[] = [],
+    nodeFlags: string[] = [],
+    databaseUrl = '',
+  ) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-bench-'));
     dataDirs.push(dataDir);
     const port = await freePort();
@@ -116,6 +145,9 @@ async function main() {
       [...nodeFlags, 'dist/cli.js', 'start', ...args],
       {
         KRYONIX_DATA_DIR: dataDir,
+        // Embedded unless asked otherwise, whatever the shell running the bench has set.
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: '',
         API_GATEWAY_PORT: String(port),
         KRYONIX_HOST: '127.0.0.1',
         // Per-request access logs are on by default (info); BENCH_LOG_LEVEL=warn measures without them.
@@ -156,6 +188,11 @@ async function main() {
     targets.gatewayWorkers = await startGateway('0,1', ['--workers', String(WORKERS)]);
     await targets.gatewayWorkers(); // warm-up
   }
+  const postgres = POSTGRES ? await scratchDatabase(POSTGRES) : undefined;
+  if (postgres) {
+    targets.gatewayPostgres = await startGateway(1, [], [], postgres.url);
+    await targets.gatewayPostgres(); // warm-up
+  }
   await targets.gateway(); // warm-up: JIT, pools, caches
   const runs: Record<string, Array<{ rps: number; p50: number; p99: number }>> = Object.fromEntries(
     Object.keys(targets).map((name) => [name, []]),
@@ -180,11 +217,18 @@ async function main() {
     ...(figures.gatewayWorkers
       ? { workersVsOneRps: Number((figures.gatewayWorkers.rps / figures.gateway.rps).toFixed(3)) }
       : {}),
+    ...(figures.gatewayPostgres
+      ? {
+          postgresVsMinimalRps: Number((figures.gatewayPostgres.rps / figures.minimalProxy.rps).toFixed(3)),
+          postgresVsMinimalP99: Number((figures.gatewayPostgres.p99 / figures.minimalProxy.p99).toFixed(3)),
+        }
+      : {}),
   };
   process.stdout.write(
     `${JSON.stringify({ bench: 'gateway', seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, workers: WORKERS, ...figures, ratios })}\n`,
   );
   for (const dataDir of dataDirs) fs.rmSync(dataDir, { recursive: true, force: true });
+  await postgres?.drop();
 }
 
 main()
