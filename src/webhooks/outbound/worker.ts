@@ -592,8 +592,13 @@ export function createDeliveryWorker(options: WorkerOptions) {
         track(row.subscription_id, -1);
         startNext(row.subscription_id);
         if (inflight === 0 && queued === 0) for (const wake of idleWaiters.splice(0)) wake();
-        // Claim again once a useful share of the slots is free, not after every single completion.
-        if (concurrency - inflight - queued >= Math.max(1, Math.floor(concurrency / 4))) nudge();
+        // Claim again once a useful share of the slots is free, not after every single completion, and
+        // not while this subscription still has claimed rows waiting (a claim would skip it: wasted).
+        if (
+          !backlog.has(row.subscription_id) &&
+          concurrency - inflight - queued >= Math.max(1, Math.floor(concurrency / 4))
+        )
+          nudge();
       });
   }
 
