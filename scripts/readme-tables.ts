@@ -1,11 +1,12 @@
 /**
- * The README's configuration and error tables are generated from the code (CONFIG_KEYS,
- * ERROR_CODES) so they cannot drift: `npm run docs:tables` rewrites them, and a test fails when
+ * The README's configuration, error and connector tables are generated from the code (CONFIG_KEYS,
+ * ERROR_CODES, the built-in connector definitions) so they cannot drift: `npm run docs:tables` rewrites them, and a test fails when
  * the README differs from what this renders.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '../src/config.js';
+import { connectorTable } from '../src/connectors/docs.js';
 import { ERROR_CODES } from '../src/platform/errors.js';
 
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -34,7 +35,8 @@ function replaceBlock(text: string, name: string, body: string): string {
 }
 
 export function renderReadme(text: string): string {
-  return replaceBlock(replaceBlock(text, 'config-table', configTable()), 'error-table', errorTable());
+  const tables = { 'config-table': configTable(), 'error-table': errorTable(), connectors: connectorTable() };
+  return Object.entries(tables).reduce((rendered, [name, body]) => replaceBlock(rendered, name, body), text);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { expect, it } from 'vitest';
 import { README_PATH, renderReadme } from '../scripts/readme-tables.js';
 
-it('keeps the README configuration and error tables in sync with the code (npm run docs:tables)', () => {
+it('keeps the README configuration, error and connector tables in sync with the code (npm run docs:tables)', () => {
   const readme = fs.readFileSync(README_PATH, 'utf8');
   expect(readme).toBe(renderReadme(readme));
 });

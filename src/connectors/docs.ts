@@ -1,4 +1,4 @@
-/** The README's connector table, generated from the definitions so it cannot drift (see docs.test.ts). */
+/** The README's connector table, generated from the definitions so it cannot drift (`npm run docs:tables`; test/readme.test.ts checks it). */
 import { BUILT_IN_CONNECTORS } from './registry.js';
 import type { JsonSchema } from './sdk.js';
 
