@@ -95,6 +95,58 @@ describeStores('connectors: shape, runner and REST', (store) => {
     expect(failed.body.message).toContain('no such thing');
   });
 
+  it("keeps every test outcome as the connection's health history, newest first, paged, tenant-scoped", async () => {
+    const flaky = await createConnection('flaky', { baseUrl: upstream.url, testEndpoint: '/health' });
+    const test = () =>
+      call(t.baseUrl, 'POST', `/api/integrations/connections/${flaky}/test`, { key: t.adminKey });
+    expect((await test()).body.ok).toBe(true);
+    const patched = await call(t.baseUrl, 'PATCH', `/api/integrations/connections/${flaky}`, {
+      key: t.adminKey,
+      body: { config: { baseUrl: upstream.url, testEndpoint: '/missing' } },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect((await test()).body.ok).toBe(false);
+
+    const history = await call(t.baseUrl, 'GET', `/api/integrations/connections/${flaky}/health`, {
+      key: t.adminKey,
+    });
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((entry: { status: string }) => entry.status)).toEqual([
+      'unhealthy',
+      'healthy',
+    ]);
+    expect(history.body.items[0]).toMatchObject({
+      kind: 'test',
+      message: expect.stringContaining('no such thing'),
+    });
+
+    const first = await call(t.baseUrl, 'GET', `/api/integrations/connections/${flaky}/health?limit=1`, {
+      key: t.adminKey,
+    });
+    expect(first.body.items).toHaveLength(1);
+    const second = await call(
+      t.baseUrl,
+      'GET',
+      `/api/integrations/connections/${flaky}/health?limit=1&cursor=${first.body.nextCursor}`,
+      { key: t.adminKey },
+    );
+    expect(second.body.items.map((entry: { status: string }) => entry.status)).toEqual(['healthy']);
+    expect(second.body.nextCursor).toBeNull();
+
+    const tenant = await call(t.baseUrl, 'POST', '/api/integrations/tenants', {
+      key: t.ownerKey,
+      body: { name: 'Other', slug: 'other-health' },
+    });
+    const key = await call(t.baseUrl, 'POST', `/api/integrations/tenants/${tenant.body.id}/api-keys`, {
+      key: t.ownerKey,
+      body: { name: 'o', role: 'viewer' },
+    });
+    const foreign = await call(t.baseUrl, 'GET', `/api/integrations/connections/${flaky}/health`, {
+      key: key.body.key,
+    });
+    expectProblem(foreign, 404, 'KRX_CONNECTION_NOT_FOUND');
+  });
+
   it('runs an action, answers { status, data, executionId, executionTime } and records the execution', async () => {
     const result = await run(connectionId, 'get', { path: '/health' });
     expect(result.status).toBe(200);

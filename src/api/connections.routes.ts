@@ -7,6 +7,21 @@ import { errorResponses, freeObject, idParams, pageOf, pageQuery, uuid } from '.
 const environment = { enum: ['development', 'staging', 'production'] } as const;
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 
+const healthCheckView = {
+  type: 'object',
+  properties: {
+    id: uuid,
+    kind: {
+      enum: ['test', 'health', 'auth'],
+      description: 'on-demand test, scheduled check, or token refresh',
+    },
+    status: { enum: ['healthy', 'unhealthy'] },
+    message: { type: 'string' },
+    details: { type: ['object', 'null'], additionalProperties: true },
+    checkedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
 const connectionBody = {
   type: 'object',
   properties: {
@@ -179,6 +194,20 @@ export async function connectionRoutes(
       },
     },
     (request) => connections.get(tenantOf(request), request.params.id),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit: number; cursor?: string } }>(
+    '/connections/:id/health',
+    {
+      schema: {
+        tags,
+        summary: "A connection's test and health-check history, newest first",
+        params: idParams,
+        querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+        response: { 200: pageOf(healthCheckView), ...errorResponses },
+      },
+    },
+    (request) => connections.healthHistory(tenantOf(request), request.params.id, request.query),
   );
 
   const { connectorId: _fixed, ...patchProperties } = connectionBody.properties;

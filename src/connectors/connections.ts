@@ -9,7 +9,7 @@ import { audit, type RequestContext } from '../platform/audit.js';
 import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { isUniqueViolation } from '../platform/db/pg-errors.js';
-import { connections, connectors } from '../platform/db/schema.js';
+import { connectionHealthChecks, connections, connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
@@ -160,6 +160,15 @@ export interface LoadedConnection {
   updatedAt: string;
 }
 
+export interface HealthCheckView {
+  id: string;
+  kind: string;
+  status: string;
+  message: string;
+  details: Record<string, unknown> | null;
+  checkedAt: string;
+}
+
 export function createConnectionService(db: Database, sealer: Sealer, events: EventBus) {
   function seal(connectionId: string, credentials: Record<string, unknown>): StoredCredentials {
     return {
@@ -218,6 +227,49 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
     async get(tenantId: string, id: string): Promise<ConnectionView> {
       const { row, connector } = await db.withTenant(tenantId, (tx) => loadRow(tx, id));
       return toView(row, connector.name);
+    },
+
+    /** The connection's test and health-check outcomes, newest first (a connection of another tenant is a 404). */
+    async healthHistory(
+      tenantId: string,
+      id: string,
+      query: { limit: number; cursor?: string },
+    ): Promise<Page<HealthCheckView>> {
+      const before = decodeCursor(query.cursor);
+      const rows = await db.withTenant(tenantId, async (tx) => {
+        await loadRow(tx, id);
+        return tx
+          .select()
+          .from(connectionHealthChecks)
+          .where(
+            and(
+              eq(connectionHealthChecks.connectionId, id),
+              before
+                ? or(
+                    lt(connectionHealthChecks.checkedAt, before.createdAt),
+                    and(
+                      eq(connectionHealthChecks.checkedAt, before.createdAt),
+                      lt(connectionHealthChecks.id, before.id),
+                    ),
+                  )
+                : undefined,
+            ),
+          )
+          .orderBy(desc(connectionHealthChecks.checkedAt), desc(connectionHealthChecks.id))
+          .limit(query.limit + 1);
+      });
+      return toPage(
+        rows.map((row) => ({ ...row, createdAt: row.checkedAt })),
+        query.limit,
+        (row) => ({
+          id: row.id,
+          kind: row.kind,
+          status: row.status,
+          message: row.message,
+          details: row.details as Record<string, unknown> | null,
+          checkedAt: row.checkedAt.toISOString(),
+        }),
+      );
     },
 
     async create(context: RequestContext, tenantId: string, input: ConnectionInput): Promise<ConnectionView> {
@@ -440,6 +492,15 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
           })
           .where(eq(connections.id, id))
           .returning({ at: connections.lastHealthCheck });
+        await tx.insert(connectionHealthChecks).values({
+          tenantId,
+          connectionId: id,
+          kind,
+          status: current,
+          message: result.message,
+          details: result.details ?? null,
+          checkedAt: after.at ?? new Date(),
+        });
         return { previous: before.health, testedAt: (after.at ?? new Date()).toISOString() };
       });
       if (outcome.previous !== current)

@@ -4,9 +4,9 @@
  * - `metrics.aggregate` (hourly at :05): the last 3 completed hours into integration_metrics.
  * - `health.check` (every HEALTH_CHECK_INTERVAL): connections whose own `health_check_interval` has
  *   passed since their last check (or their creation) are tested through the action runner's connection test, a few at a time.
- * - `retention.executions` (daily 03:17): api_executions older than API_METRICS_RETENTION_DAYS, deleted
- *   in batches of 5,000 so no statement holds its locks for long. Webhook deliveries are purged by the
- *   webhooks worker with the same setting (every 10 minutes), not here.
+ * - `retention.executions` (daily 03:17): api_executions and connection_health_checks older than
+ *   API_METRICS_RETENTION_DAYS, deleted in batches of 5,000 so no statement holds its locks for long.
+ *   Webhook deliveries are purged by the webhooks worker with the same setting (every 10 minutes).
  * - `alerts.evaluate` (every minute): see alerts/evaluate.ts.
  *
  * The issue's "expired cache clean-up" has no job: the response cache lives in memory (LRU, bounded) or
@@ -37,18 +37,34 @@ export function systemContext(tenantId: string): RequestContext {
   };
 }
 
-export async function purgeExecutions(db: Database, days: number, signal?: AbortSignal): Promise<number> {
+/** Deletes rows of `table` older than `days` by `column`, RETENTION_BATCH at a time. */
+async function purgeOlderThan(
+  db: Database,
+  table: string,
+  column: string,
+  days: number,
+  signal?: AbortSignal,
+): Promise<number> {
   let deleted = 0;
   for (;;) {
     const result = await db.withPlatform((tx) =>
       tx.execute(sql`
-        DELETE FROM api_executions WHERE id IN (
-          SELECT id FROM api_executions WHERE started_at < now() - make_interval(days => ${days}::int)
+        DELETE FROM ${sql.identifier(table)} WHERE id IN (
+          SELECT id FROM ${sql.identifier(table)}
+          WHERE ${sql.identifier(column)} < now() - make_interval(days => ${days}::int)
           LIMIT ${RETENTION_BATCH})`),
     );
     deleted += result.rowCount ?? 0;
     if ((result.rowCount ?? 0) < RETENTION_BATCH || signal?.aborted) return deleted;
   }
+}
+
+export function purgeExecutions(db: Database, days: number, signal?: AbortSignal): Promise<number> {
+  return purgeOlderThan(db, 'api_executions', 'started_at', days, signal);
+}
+
+export function purgeHealthChecks(db: Database, days: number, signal?: AbortSignal): Promise<number> {
+  return purgeOlderThan(db, 'connection_health_checks', 'checked_at', days, signal);
 }
 
 /** Tests the connections whose health check is due; returns how many were tested. */
@@ -97,6 +113,7 @@ export function monitoringJobs(deps: {
       schedule: '17 3 * * *',
       run: async (signal) => {
         await purgeExecutions(db, config.metricsRetentionDays, signal);
+        await purgeHealthChecks(db, config.metricsRetentionDays, signal);
       },
     },
   ];

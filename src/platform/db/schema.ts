@@ -155,6 +155,31 @@ export const connections = pgTable(
   ],
 );
 
+/**
+ * Every test and health-check outcome of a connection, newest first by index: the connection row holds
+ * only the latest. Kept API_METRICS_RETENTION_DAYS like executions.
+ */
+export const connectionHealthChecks = pgTable(
+  'connection_health_checks',
+  {
+    id: id(),
+    tenantId: tenantId(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    /** test (on demand), health (scheduled) or auth (a token refresh that failed or recovered). */
+    kind: varchar('kind', { length: 20 }).notNull(),
+    status: varchar('status', { length: 20 }).notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details'),
+    checkedAt: timestamp('checked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('idx_connection_health_checks_connection').on(t.connectionId, t.checkedAt),
+    index('idx_connection_health_checks_checked_at').on(t.checkedAt),
+  ],
+);
+
 export const connectionEndpoints = pgTable(
   'connection_endpoints',
   {
