@@ -5,7 +5,9 @@
  *     loop to the same receiver with the same concurrency (target ≥ 0.25 on PostgreSQL);
  *   - inbound: signed (GitHub preset) webhooks accepted per second (verify + store + 2xx), driven by
  *     autocannon, against a bare Fastify route answering 200 in the same process (target ≥ 0.3).
- * Runs on PGlite, and on PostgreSQL too when DATABASE_URL is set. Ends with one line of JSON.
+ * Each baseline is measured right before and right after its figure and averaged, so a machine whose load
+ * changes during the run skews the ratio less. Runs on PGlite, and on PostgreSQL too when DATABASE_URL is
+ * set. Ends with one line of JSON.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -113,6 +115,7 @@ async function runStore(store: 'pglite' | 'postgres') {
       events: ['test.event'],
       timeoutSeconds: 10,
     });
+    const plainBefore = await plainLoop(`${counting.url}/plain`, EVENTS, CONCURRENCY);
     const started = performance.now();
     for (let n = 0; n < EVENTS; n++) platform.events.publish('test.event', { tenantId, n });
     const deadline = Date.now() + 300_000;
@@ -126,7 +129,7 @@ async function runStore(store: 'pglite' | 'postgres') {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const durableSeconds = (performance.now() - started) / 1000;
-    const plain = await plainLoop(`${counting.url}/plain`, EVENTS, CONCURRENCY);
+    const plain = (plainBefore + (await plainLoop(`${counting.url}/plain`, EVENTS, CONCURRENCY))) / 2;
     const outbound = EVENTS / durableSeconds;
 
     // Inbound
@@ -138,6 +141,7 @@ async function runStore(store: 'pglite' | 'postgres') {
     });
     const body = JSON.stringify({ action: 'opened', number: 1 });
     const headers = signForEndpoint({ type: 'github', secrets: ['bench-secret'] }, { body });
+    const bareBefore = await bareFastify();
     const inboundResult = await autocannon({
       url: `${baseUrl}${endpoint.url}`,
       method: 'POST',
@@ -146,7 +150,7 @@ async function runStore(store: 'pglite' | 'postgres') {
       headers: { 'content-type': 'application/json', ...headers },
       body,
     });
-    const bare = await bareFastify();
+    const bare = (bareBefore + (await bareFastify())) / 2;
     const inbound = inboundResult.requests.average;
     return {
       outbound: {

@@ -120,6 +120,20 @@ describeStores('webhooks', (store) => {
     expect(JSON.stringify(one.body.eventData.headers)).not.toContain('stripe-signature');
   });
 
+  it('stores a delivery id once when its repeats arrive at the same time (one group-commit batch)', async () => {
+    const burst = await endpoint({ name: 'burst', authenticationType: 'github', secretKey: 'burst-secret' });
+    const body = JSON.stringify({ action: 'opened' });
+    const signed = signForEndpoint({ type: 'github', secrets: ['burst-secret'] }, { body });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        post(burst.url, body, { ...signed, 'x-github-delivery': `same-${n % 10}` }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(200));
+    expect(answers.filter((answer) => answer.body.duplicate === true)).toHaveLength(20);
+    expect(await deliveriesOf(`endpointId=${burst.id}&limit=100`)).toHaveLength(10);
+  });
+
   it('accepts GitHub and Standard Webhooks signatures and rejects wrong secrets and stale timestamps', async () => {
     const github = await endpoint({ name: 'github', authenticationType: 'github', secretKey: 'gh-secret' });
     const body = JSON.stringify({ action: 'opened', number: 1 });

@@ -80,7 +80,7 @@ export function createWebhooks(deps: {
   });
   const cache = createEndpointCache(db, sealer);
   const rejections = createRejectionLog(db, { log });
-  const store = createInboundStore(db, fanout);
+  const store = createInboundStore(db);
   const receiver = createReceiver({
     db,
     events,

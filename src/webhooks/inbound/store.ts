@@ -2,14 +2,14 @@
  * Durable storage of accepted inbound webhooks with group commit: requests that arrive while a
  * transaction is being written wait and go together into the next one (per tenant: RLS binds a
  * transaction to one), so a burst costs a few commits rather than one each. Nobody waits on a timer:
- * an idle store writes at once. A batch is two statements: the dedup claims, then the inbound rows and
- * their outbound deliveries in one INSERT. Each request is answered only after its transaction
+ * an idle store writes at once. A batch is one statement: the dedup claims, and the inbound rows and
+ * their outbound deliveries of the records claimed. Each request is answered only after its transaction
  * committed. If a batch fails, its items are retried one by one, so one bad item cannot fail its
  * neighbours.
  */
 import { sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
-import type { DeliveryInsert, Fanout } from '../outbound/fanout.js';
+import { DELIVERY_RECORD, type DeliveryInsert, insertDeliveriesFrom } from '../outbound/fanout.js';
 
 export interface InboundRecord {
   readonly id: string;
@@ -29,65 +29,70 @@ interface Pending {
 
 const MAX_BATCH = 200;
 
-export function createInboundStore(
-  db: Database,
-  fanout: Fanout,
-  options: { maxConcurrentBatches?: number } = {},
-) {
+export function createInboundStore(db: Database, options: { maxConcurrentBatches?: number } = {}) {
   const maxConcurrent = options.maxConcurrentBatches ?? (db.mode === 'embedded' ? 1 : 4);
   const queues = new Map<string, Pending[]>();
   const writing = new Set<string>();
   let active = 0;
 
-  /** Writes one tenant's batch; returns which records were stored (false: a duplicate within its window). */
+  /**
+   * Writes one tenant's batch in one statement: the dedup claims, and the rows of the records whose claim
+   * succeeded (or that have none). Returns which records were stored (false: a duplicate in its window).
+   */
   async function write(tenantId: string, records: InboundRecord[]): Promise<boolean[]> {
-    return db.withTenant(tenantId, async (tx: Tx) => {
-      const fresh = new Set<string>();
-      const seen = new Set<string>();
-      let claims: { endpoint_id: string; key: string; window_seconds: number }[] = [];
-      for (const record of records) {
-        if (!record.dedup) continue;
-        const composite = `${record.endpointId}|${record.dedup.key}`;
-        // A repeat inside one batch is a duplicate of the first: one row may be upserted once per statement.
-        if (seen.has(composite)) continue;
-        seen.add(composite);
-        claims.push({
-          endpoint_id: record.endpointId,
-          key: record.dedup.key,
-          window_seconds: record.dedup.windowSeconds,
-        });
+    const composite = (record: InboundRecord) => `${record.endpointId}|${record.dedup?.key}`;
+    // A repeat inside one batch is a duplicate of the first: one row may be upserted once per statement.
+    const first = new Map<string, number>();
+    const sent: InboundRecord[] = [];
+    for (const [index, record] of records.entries()) {
+      if (record.dedup) {
+        if (first.has(composite(record))) continue;
+        first.set(composite(record), index);
       }
-      if (claims.length > 0) {
-        // One order for every batch, so batches of other nodes claiming the same keys wait, not deadlock.
-        const order = (claim: { endpoint_id: string; key: string }) => `${claim.endpoint_id}|${claim.key}`;
-        claims = claims.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-        const result = await tx.execute<{ endpoint_id: string; delivery_key: string }>(sql`
+      sent.push(record);
+    }
+    // One order for every batch, so batches of other nodes claiming the same keys wait, not deadlock.
+    const claims = sent
+      .filter((record) => record.dedup)
+      .map((record) => ({
+        endpoint_id: record.endpointId,
+        key: record.dedup!.key,
+        window_seconds: record.dedup!.windowSeconds,
+        order: composite(record),
+      }))
+      .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    const rows = sent.flatMap((record) => {
+      const claim = {
+        claimEndpoint: record.dedup ? record.endpointId : null,
+        claimKey: record.dedup?.key ?? null,
+      };
+      return [record.row, ...record.deliveries].map((row) => ({ ...row, ...claim }));
+    });
+    const result = await db.withTenant(tenantId, (tx: Tx) =>
+      tx.execute<{ endpoint_id: string; delivery_key: string }>(sql`
+        WITH claimed AS (
           INSERT INTO webhook_inbound_dedup (tenant_id, endpoint_id, delivery_key, expires_at)
-          SELECT ${tenantId}::uuid, v.endpoint_id, v.key, now() + make_interval(secs => v.window_seconds)
-          FROM jsonb_to_recordset(${JSON.stringify(claims)}::jsonb) AS v(endpoint_id uuid, key text, window_seconds double precision)
+          SELECT ${tenantId}::uuid, c.endpoint_id, c.key, now() + make_interval(secs => c.window_seconds)
+          FROM jsonb_to_recordset(${JSON.stringify(claims)}::jsonb) AS c(endpoint_id uuid, key text, window_seconds double precision)
           ON CONFLICT (endpoint_id, delivery_key) DO UPDATE
             SET expires_at = excluded.expires_at, created_at = now()
             WHERE webhook_inbound_dedup.expires_at < now()
-          RETURNING endpoint_id, delivery_key`);
-        for (const row of result.rows) fresh.add(`${row.endpoint_id}|${row.delivery_key}`);
-      }
-      const claimed = new Set<string>();
-      const stored = records.map((record) => {
-        if (!record.dedup) return true;
-        const composite = `${record.endpointId}|${record.dedup.key}`;
-        if (!fresh.has(composite) || claimed.has(composite)) return false;
-        claimed.add(composite);
-        return true;
-      });
-      const kept = records.filter((_, index) => stored[index]);
-      if (kept.length > 0) {
-        await fanout.enqueue(tx, [
-          ...kept.map((record) => record.row),
-          ...kept.flatMap((record) => record.deliveries),
-        ]);
-      }
-      return stored;
-    });
+          RETURNING endpoint_id, delivery_key
+        ),
+        kept AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+            AS r(${DELIVERY_RECORD}, "claimEndpoint" uuid, "claimKey" text)
+          WHERE r."claimKey" IS NULL
+            OR EXISTS (SELECT 1 FROM claimed WHERE endpoint_id = r."claimEndpoint" AND delivery_key = r."claimKey")
+        ),
+        inserted AS (${insertDeliveriesFrom(sql`kept v`)})
+        SELECT endpoint_id, delivery_key FROM claimed`),
+    );
+    const fresh = new Set(result.rows.map((row) => `${row.endpoint_id}|${row.delivery_key}`));
+    return records.map(
+      (record, index) =>
+        !record.dedup || (first.get(composite(record)) === index && fresh.has(composite(record))),
+    );
   }
 
   async function drain(tenantId: string): Promise<void> {

@@ -5,7 +5,7 @@
  * short TTL, for changes made on another node without a shared event transport).
  */
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../platform/db/client.js';
 import { type webhookDeliveries, webhookSubscriptions } from '../../platform/db/schema.js';
 import { matchesEventPattern } from '../../platform/events.js';
@@ -59,18 +59,21 @@ export type DeliveryInsert = Pick<
 /**
  * Rows go in as one JSON parameter, one statement for any number: binding each column of each row as a
  * parameter (the query builder's way) cost more than the insert itself on the inbound path's profile.
+ * `DELIVERY_RECORD` is the record type of that JSON; `insertDeliveriesFrom` inserts from any relation `v`
+ * with its columns.
  */
-const INSERT_DELIVERIES = sql.raw(`
-INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, endpoint_id, event_type, event_data, payload,
-  target_url, status, attempt_number, max_attempts, message_id, event_id, next_retry_at, delivered_at)
+export const DELIVERY_RECORD = sql.raw(`"id" uuid, "tenantId" uuid, "subscriptionId" uuid, "endpointId" uuid,
+  "eventType" text, "eventData" jsonb, "payload" jsonb, "targetUrl" text, "status" text, "attemptNumber" int,
+  "maxAttempts" int, "messageId" text, "eventId" uuid, "nextRetryAt" timestamptz, "deliveredAt" timestamptz`);
+
+export function insertDeliveriesFrom(source: SQL): SQL {
+  return sql`INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, endpoint_id, event_type, event_data,
+  payload, target_url, status, attempt_number, max_attempts, message_id, event_id, next_retry_at, delivered_at)
 SELECT coalesce(v."id", gen_random_uuid()), v."tenantId", v."subscriptionId", v."endpointId", v."eventType",
   v."eventData", v."payload", v."targetUrl", coalesce(v."status", 'pending'), coalesce(v."attemptNumber", 1),
   coalesce(v."maxAttempts", 3), v."messageId", v."eventId", v."nextRetryAt", v."deliveredAt"
-FROM jsonb_to_recordset(`);
-const DELIVERY_RECORD =
-  sql.raw(`::jsonb) AS v("id" uuid, "tenantId" uuid, "subscriptionId" uuid, "endpointId" uuid,
-  "eventType" text, "eventData" jsonb, "payload" jsonb, "targetUrl" text, "status" text, "attemptNumber" int,
-  "maxAttempts" int, "messageId" text, "eventId" uuid, "nextRetryAt" timestamptz, "deliveredAt" timestamptz)`);
+FROM ${source}`;
+}
 
 const TTL_MS = 30_000;
 
@@ -181,7 +184,11 @@ export function createFanout(
     /** Inserts planned rows inside the caller's transaction. */
     async enqueue(tx: Tx, rows: DeliveryInsert[]): Promise<void> {
       if (rows.length === 0) return;
-      await tx.execute(sql`${INSERT_DELIVERIES}${JSON.stringify(rows)}${DELIVERY_RECORD}`);
+      await tx.execute(
+        insertDeliveriesFrom(
+          sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${DELIVERY_RECORD})`,
+        ),
+      );
     },
   };
 }
