@@ -395,16 +395,36 @@ describeBrowser(
         .toBeGreaterThanOrEqual(5);
       await metrics.locator('.chart canvas').waitFor();
 
-      // A health change while the page is open is listed, and the status badge follows.
+      // A failed test made elsewhere reaches the open page live (health change → history reloaded),
+      // and a test from the page is listed above it.
       upstreamDown = true;
       await admin('POST', `/api/integrations/connections/${await connectionId()}/test`);
       const history = page.getByTestId('health-history');
       await expect
-        .poll(() => history.textContent().catch(() => ''), { timeout: 20_000 })
-        .toMatch(/healthy.*→.*unhealthy/);
+        .poll(
+          () =>
+            history
+              .locator('li')
+              .first()
+              .textContent()
+              .catch(() => ''),
+          { timeout: 20_000 },
+        )
+        .toMatch(/unhealthy/);
       upstreamDown = false;
       await page.getByRole('button', { name: 'Test connection' }).click();
-      await expect.poll(() => history.locator('li').count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(
+          () =>
+            history
+              .locator('li')
+              .first()
+              .textContent()
+              .catch(() => ''),
+          { timeout: 20_000 },
+        )
+        .toMatch(/^(?!.*unhealthy).*healthy/);
+      expect(await history.locator('li').count()).toBeGreaterThanOrEqual(2);
       await shot('connection-detail-metrics');
     }, 60_000);
 

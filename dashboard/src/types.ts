@@ -49,6 +49,15 @@ export interface TestResult {
   durationMs?: number;
 }
 
+export interface HealthCheck {
+  id: string;
+  kind: 'test' | 'health' | 'auth';
+  status: string;
+  message: string;
+  details: Record<string, unknown> | null;
+  checkedAt: string;
+}
+
 export interface CallResult {
   status: 'success' | 'error';
   data?: unknown;

@@ -368,9 +368,10 @@ export const en = {
   'detail.noCallsInRange': 'No calls through this connection in this range.',
   'detail.healthHistory': 'Health history',
   'detail.noHealthHistory':
-    'No health events recorded. The platform keeps the current status and the last check; changes appear here live while this page is open, and the events of alert rules scoped to this connection are kept:',
-  'detail.addHealthRule': 'add a health-check rule',
-  'detail.alertFired': 'alert fired',
+    'No test or health check has run yet: test the connection, or wait for the scheduled check.',
+  'detail.checkKind.test': 'test',
+  'detail.checkKind.health': 'scheduled check',
+  'detail.checkKind.auth': 'token refresh',
   'wh.nextAttempt': 'next attempt',
   'wh.openDelivery': 'Open delivery {event}',
   'wh.retry': 'Retry',

@@ -373,9 +373,10 @@ export const ptBR: Messages = {
   'detail.noCallsInRange': 'Nenhuma chamada por esta conexão neste período.',
   'detail.healthHistory': 'Histórico de saúde',
   'detail.noHealthHistory':
-    'Nenhum evento de saúde registrado. A plataforma guarda o status atual e a última verificação; mudanças aparecem aqui ao vivo enquanto esta página está aberta, e os eventos de regras de alerta desta conexão são guardados:',
-  'detail.addHealthRule': 'adicione uma regra de verificação de saúde',
-  'detail.alertFired': 'alerta disparado',
+    'Nenhum teste ou verificação de saúde foi executado ainda: teste a conexão ou aguarde a verificação agendada.',
+  'detail.checkKind.test': 'teste',
+  'detail.checkKind.health': 'verificação agendada',
+  'detail.checkKind.auth': 'renovação de token',
   'wh.nextAttempt': 'próxima tentativa',
   'wh.openDelivery': 'Abrir entrega {event}',
   'wh.retry': 'Reenviar',

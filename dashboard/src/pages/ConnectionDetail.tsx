@@ -16,18 +16,11 @@ import {
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
-import { t } from '../i18n';
+import { type MessageKey, t } from '../i18n';
 import { useCanEdit } from '../role';
 import { Link, navigate } from '../router';
 import { useLiveRefresh } from '../stream';
-import type {
-  AlertEvent,
-  AlertRule,
-  Connection,
-  ConnectionEndpoint,
-  MetricsAnswer,
-  TestResult,
-} from '../types';
+import type { Connection, ConnectionEndpoint, HealthCheck, MetricsAnswer, TestResult } from '../types';
 import { EditConnection } from './EditConnection';
 import { RecentExecutions } from './Executions';
 
@@ -40,23 +33,11 @@ export function ConnectionDetailPage({ id }: { id: string }) {
   const [testResult, setTestResult] = useState<TestResult>();
   const [executed, setExecuted] = useState(0);
   const [editing, setEditing] = useState(false);
-  // One stream for the page: this connection's events refresh its numbers; health changes are listed.
-  const [seen, setSeen] = useState<HealthEntry[]>([]);
+  // One stream for the page: this connection's events refresh its numbers and, on a health change, its
+  // status and history.
   const { tick } = useLiveRefresh((event) => {
     if (event.data.connectionId !== id) return false;
-    if (event.event === 'health') {
-      setSeen((current) => [
-        {
-          key: `live-${event.receivedAt}`,
-          at: new Date(event.receivedAt).toISOString(),
-          what: 'change',
-          previous: String(event.data.previous ?? ''),
-          current: String(event.data.current ?? ''),
-        },
-        ...current,
-      ]);
-      connection.reload();
-    }
+    if (event.event === 'health') connection.reload();
     return true;
   });
   const test = useAction(async () => {
@@ -186,7 +167,7 @@ export function ConnectionDetailPage({ id }: { id: string }) {
         />
       ) : null}
       <ConnectionMetrics connectionId={id} tick={tick} />
-      <HealthHistory connection={item} seen={seen} />
+      <HealthHistory connection={item} />
       {canEdit ? (
         <ApiTester
           connectionId={id}
@@ -230,55 +211,13 @@ function ConnectionMetrics({ connectionId, tick }: { connectionId: string; tick:
   );
 }
 
-interface HealthEntry {
-  key: string;
-  at: string;
-  what: 'change' | 'fired' | 'resolved';
-  previous?: string;
-  current?: string;
-  severity?: string;
-  text?: string;
-}
-
-/**
- * What the platform knows of this connection's health over time. It stores the current status and the
- * last check, not every transition: the history is the alert events of rules scoped to this connection
- * (stored) and the changes the live stream reports while this page is open.
- */
-function HealthHistory({ connection, seen }: { connection: Connection; seen: HealthEntry[] }) {
-  const alerts = useLoad(
-    async (signal) => {
-      const rules = await api.get<Page<AlertRule>>(`${ADMIN}/alerts`, { limit: 200 }, signal);
-      const scoped = rules.items.filter((rule) => rule.scope.connectionId === connection.id);
-      const pages = await Promise.all(
-        scoped.map((rule) =>
-          api.get<Page<AlertEvent>>(`${ADMIN}/alerts/events`, { alertId: rule.id, limit: 20 }, signal),
-        ),
-      );
-      return pages.flatMap((page) => page.items);
-    },
-    [connection.id, seen.length],
+/** Every test and scheduled check of this connection (newest first), reloaded as its health moves. */
+function HealthHistory({ connection }: { connection: Connection }) {
+  const checks = useLoad(
+    (signal) =>
+      api.get<Page<HealthCheck>>(`${ADMIN}/connections/${connection.id}/health`, { limit: 50 }, signal),
+    [connection.id, connection.lastHealthCheck],
   );
-  const stored: HealthEntry[] = (alerts.data ?? []).flatMap((event) => [
-    {
-      key: `fired-${event.id}`,
-      at: event.createdAt,
-      what: 'fired' as const,
-      severity: event.severity,
-      text: `${event.alertName}: ${event.message}`,
-    },
-    ...(event.resolvedAt
-      ? [
-          {
-            key: `resolved-${event.id}`,
-            at: event.resolvedAt,
-            what: 'resolved' as const,
-            text: event.alertName,
-          },
-        ]
-      : []),
-  ]);
-  const entries = [...seen, ...stored].sort((a, b) => b.at.localeCompare(a.at));
   return (
     <Card title={t('detail.healthHistory')}>
       <p>
@@ -287,30 +226,17 @@ function HealthHistory({ connection, seen }: { connection: Connection; seen: Hea
         {' · '}
         <span className="muted">{t('connections.lastTested')}</span> <Time value={connection.lastTested} />
       </p>
-      <Loaded state={alerts}>
-        {() =>
-          entries.length === 0 ? (
-            <div className="empty">
-              {t('detail.noHealthHistory')} <Link href="/alerts">{t('detail.addHealthRule')}</Link>.
-            </div>
+      <Loaded state={checks}>
+        {(page) =>
+          page.items.length === 0 ? (
+            <div className="empty">{t('detail.noHealthHistory')}</div>
           ) : (
             <ol className="timeline" data-testid="health-history">
-              {entries.map((entry) => (
-                <li key={entry.key}>
-                  <Time value={entry.at} />{' '}
-                  {entry.what === 'change' ? (
-                    <>
-                      <HealthBadge value={entry.previous} /> → <HealthBadge value={entry.current} />
-                    </>
-                  ) : entry.what === 'fired' ? (
-                    <>
-                      <Badge value={entry.severity} /> {t('detail.alertFired')} · {entry.text}
-                    </>
-                  ) : (
-                    <>
-                      <Badge value="resolved" label={t('al.resolved')} /> {entry.text}
-                    </>
-                  )}
+              {page.items.map((check) => (
+                <li key={check.id}>
+                  <Time value={check.checkedAt} /> <HealthBadge value={check.status} />{' '}
+                  <span className="muted">{t(`detail.checkKind.${check.kind}` as MessageKey)}</span> ·{' '}
+                  {check.message}
                 </li>
               ))}
             </ol>
