@@ -16,6 +16,12 @@
  * core: its share of each call (the batched execution records) is in the gateway figure.
  * BENCH_DATABASE_URL=postgres://... adds `gatewayPostgres`, the same gateway on PostgreSQL (a scratch
  * database created and dropped on that server, another process, not pinned), for comparison.
+ *
+ * Each target also reports `cpuUs`, the CPU time its server process(es) spent per request (Linux
+ * /proc, all threads and child processes). On a machine shared with other work, requests/s follow
+ * whatever CPU the scheduler leaves each round, while CPU per request barely moves:
+ * `gatewayVsMinimalCpu` (minimal proxy's cpuUs / gateway's) is the requests/s ratio the two would
+ * reach each on a core of its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,7 +52,7 @@ function launch(
   });
   children.push(child);
   let output = '';
-  return new Promise<{ port: number; output: () => string }>((resolve, reject) => {
+  return new Promise<{ port: number; pid: number; output: () => string }>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk;
       const match = output.match(ready);
@@ -54,7 +60,7 @@ function launch(
       // Stop collecting: the server's own logs keep flowing and are not part of the measurement.
       child.stdout!.off('data', onData).resume();
       child.stderr!.off('data', onData).resume();
-      resolve({ port: Number(match[1] ?? match[2] ?? 0), output: () => output });
+      resolve({ port: Number(match[1] ?? match[2] ?? 0), pid: child.pid!, output: () => output });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -103,7 +109,26 @@ function freePort(): Promise<number> {
   });
 }
 
-async function load(url: string, headers: Record<string, string> = {}) {
+/** CPU clock ticks used so far by a process (all its threads) and its child processes (Linux). */
+function cpuTicks(pid: number): number {
+  try {
+    // utime and stime: fields 14 and 15, counted after the parenthesised command name.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    let ticks = Number(fields[11]) + Number(fields[12]);
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const kids = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const kid of kids ? kids.split(' ') : []) ticks += cpuTicks(Number(kid));
+    }
+    return ticks;
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+const cpuMicros = (pid: number) => cpuTicks(pid) * 10_000; // USER_HZ is 100 on Linux
+
+async function load(url: string, pid: number, headers: Record<string, string> = {}) {
+  const cpuBefore = cpuMicros(pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -113,7 +138,8 @@ async function load(url: string, headers: Record<string, string> = {}) {
   });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  const cpuUs = (cpuMicros(pid) - cpuBefore) / result.requests.total;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -175,13 +201,14 @@ async function main() {
       }),
     });
     const connection = (await created.json()) as { id: string };
-    return () => load(`${url}/api/v1/proxy/${connection.id}/item`, { authorization: `Bearer ${key}` });
+    return () =>
+      load(`${url}/api/v1/proxy/${connection.id}/item`, launched.pid, { authorization: `Bearer ${key}` });
   }
 
   const gateway = await startGateway(1, [], profile);
   const targets: Record<string, () => ReturnType<typeof load>> = {
-    direct: () => load(`${upstreamUrl}/item`),
-    minimalProxy: () => load(`http://127.0.0.1:${minimal.port}/proxy/item`),
+    direct: () => load(`${upstreamUrl}/item`, upstream.pid),
+    minimalProxy: () => load(`http://127.0.0.1:${minimal.port}/proxy/item`, minimal.pid),
     gateway,
   };
   if (WORKERS > 1) {
@@ -194,7 +221,7 @@ async function main() {
     await targets.gatewayPostgres(); // warm-up
   }
   await targets.gateway(); // warm-up: JIT, pools, caches
-  const runs: Record<string, Array<{ rps: number; p50: number; p99: number }>> = Object.fromEntries(
+  const runs: Record<string, Array<Awaited<ReturnType<typeof load>>>> = Object.fromEntries(
     Object.keys(targets).map((name) => [name, []]),
   );
   for (let round = 0; round < ROUNDS; round++) {
@@ -207,6 +234,7 @@ async function main() {
         rps: Math.round(median(list.map((r) => r.rps))),
         p50: median(list.map((r) => r.p50)),
         p99: median(list.map((r) => r.p99)),
+        cpuUs: Math.round(median(list.map((r) => r.cpuUs))),
       },
     ]),
   );
@@ -214,6 +242,7 @@ async function main() {
     gatewayVsMinimalRps: Number((figures.gateway.rps / figures.minimalProxy.rps).toFixed(3)),
     gatewayVsMinimalP99: Number((figures.gateway.p99 / figures.minimalProxy.p99).toFixed(3)),
     gatewayVsDirectRps: Number((figures.gateway.rps / figures.direct.rps).toFixed(3)),
+    gatewayVsMinimalCpu: Number((figures.minimalProxy.cpuUs / figures.gateway.cpuUs).toFixed(3)),
     ...(figures.gatewayWorkers
       ? { workersVsOneRps: Number((figures.gatewayWorkers.rps / figures.gateway.rps).toFixed(3)) }
       : {}),
@@ -221,6 +250,10 @@ async function main() {
       ? {
           postgresVsMinimalRps: Number((figures.gatewayPostgres.rps / figures.minimalProxy.rps).toFixed(3)),
           postgresVsMinimalP99: Number((figures.gatewayPostgres.p99 / figures.minimalProxy.p99).toFixed(3)),
+          // Without the PostgreSQL server's own CPU, which is another process.
+          postgresVsMinimalCpu: Number(
+            (figures.minimalProxy.cpuUs / figures.gatewayPostgres.cpuUs).toFixed(3),
+          ),
         }
       : {}),
   };
