@@ -104,6 +104,41 @@ describeStores('monitoring: /metrics', (store) => {
     expect(text).not.toContain('/echo');
   });
 
+  it('counts webhook delivery attempts by outcome', async () => {
+    const created = await call(t.baseUrl, 'POST', '/api/integrations/webhooks/subscriptions', {
+      key: t.adminKey,
+      body: {
+        name: 'flaky receiver',
+        targetUrl: `${upstream.url}/flaky?key=metrics&fails=1`,
+        events: ['test.event'],
+        retryConfig: { schedule: [0.05] },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const sent = await call(
+      t.baseUrl,
+      'POST',
+      `/api/integrations/webhooks/subscriptions/${created.body.id}/test`,
+      { key: t.adminKey },
+    );
+    expect(sent.status, JSON.stringify(sent.body)).toBeLessThan(300);
+    // The first attempt fails and is rescheduled, the second is delivered.
+    await expect
+      .poll(
+        async () =>
+          sample(await (await scrape()).text(), 'kryonix_webhook_delivery_attempts_total', {
+            outcome: 'delivered',
+          }),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe(1);
+    const text = await (await scrape()).text();
+    expect(sample(text, 'kryonix_webhook_delivery_attempts_total', { outcome: 'retry_scheduled' })).toBe(1);
+    expect(sample(text, 'kryonix_webhook_delivery_attempts_total', { outcome: 'failed' })).toBe(0);
+  });
+
   it('is valid exposition format', async () => {
     const text = await (await scrape()).text();
     if (promtool) {

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Database } from '../platform/db/client.js';
+import { DELIVERY_ATTEMPT_OUTCOMES } from '../platform/events.js';
 import { histogramSamples, registerCollected, type Sample } from './collected.js';
 import {
   CACHE_RESULTS,
@@ -256,6 +257,19 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       type: 'counter',
     },
     () => [{ value: counters.webhooks.deliveryFailed }],
+  );
+  registerCollected(
+    registry,
+    {
+      name: 'kryonix_webhook_delivery_attempts_total',
+      help: 'Outbound delivery attempts by outcome (delivered, retry_scheduled, failed)',
+      type: 'counter',
+    },
+    () =>
+      DELIVERY_ATTEMPT_OUTCOMES.map((outcome) => ({
+        labels: { outcome },
+        value: counters.webhooks.attempts.get(outcome) ?? 0,
+      })),
   );
   registerCollected(
     registry,

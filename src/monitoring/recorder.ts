@@ -8,7 +8,7 @@
  * (further connections share `connection_id="_other"`); a deleted connection's series are dropped.
  */
 import { ERROR_CODES } from '../platform/errors.js';
-import type { EventBus, PlatformEvent } from '../platform/events.js';
+import type { DeliveryAttemptOutcome, EventBus, PlatformEvent } from '../platform/events.js';
 
 export const EXECUTION_TYPES = ['api_call', 'batch', 'action', 'proxy', 'other'] as const;
 export const STATUS_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
@@ -37,7 +37,13 @@ export interface CallCounters {
   healthChanges: Map<string, number>;
   /** Connections whose circuit is open (from circuit events), with their tenant. */
   openCircuits: Map<string, string>;
-  webhooks: { received: number; deliveryFailed: number; subscriptionsDisabled: number };
+  webhooks: {
+    received: number;
+    deliveryFailed: number;
+    subscriptionsDisabled: number;
+    /** Delivery attempts by outcome. */
+    attempts: Map<DeliveryAttemptOutcome, number>;
+  };
 }
 
 export interface Recorder {
@@ -79,7 +85,7 @@ export function createRecorder(events: EventBus, options: { maxConnections?: num
     rateLimitExceeded: new Map(),
     healthChanges: new Map(),
     openCircuits: new Map(),
-    webhooks: { received: 0, deliveryFailed: 0, subscriptionsDisabled: 0 },
+    webhooks: { received: 0, deliveryFailed: 0, subscriptionsDisabled: 0, attempts: new Map() },
   };
 
   function slotOf(connectionId: string): ConnectionCounters {
@@ -161,6 +167,11 @@ export function createRecorder(events: EventBus, options: { maxConnections?: num
     },
     'webhook.delivery_failed': () => {
       counters.webhooks.deliveryFailed++;
+    },
+    'webhook.delivery_attempted': (event) => {
+      const { outcome } = event.data as { outcome: DeliveryAttemptOutcome };
+      const attempts = counters.webhooks.attempts;
+      attempts.set(outcome, (attempts.get(outcome) ?? 0) + 1);
     },
     'webhook.subscription_disabled': () => {
       counters.webhooks.subscriptionsDisabled++;

@@ -76,6 +76,19 @@ const MAPPERS: Record<string, Mapper> = {
       deliveryId: str(event.data.deliveryId),
     },
   }),
+  // A final failure is shown once, from webhook.delivery_failed.
+  'webhook.delivery_attempted': (event) =>
+    event.data.outcome === 'failed'
+      ? null
+      : {
+          name: 'delivery',
+          data: {
+            kind: str(event.data.outcome),
+            subscriptionId: str(event.data.subscriptionId),
+            deliveryId: str(event.data.deliveryId),
+            responseStatus: typeof event.data.responseStatus === 'number' ? event.data.responseStatus : null,
+          },
+        },
   'webhook.subscription_disabled': (event) => ({
     name: 'delivery',
     data: { kind: 'subscription_disabled', subscriptionId: str(event.data.subscriptionId) },

@@ -3,6 +3,9 @@
  * (the gateway emits `api.call.success`; webhooks and monitoring subscribe). In-process today;
  * `EventTransport` is the seam a Redis-backed transport implements to fan events out across nodes.
  */
+export const DELIVERY_ATTEMPT_OUTCOMES = ['delivered', 'retry_scheduled', 'failed'] as const;
+export type DeliveryAttemptOutcome = (typeof DELIVERY_ATTEMPT_OUTCOMES)[number];
+
 export interface PlatformEventMap {
   'connection.created': { tenantId: string; connectionId: string };
   'connection.updated': { tenantId: string; connectionId: string };
@@ -22,6 +25,15 @@ export interface PlatformEventMap {
     subscriptionId: string;
     deliveryId: string;
     [key: string]: unknown;
+  };
+  /** One attempt of an outbound delivery finished (internal: metrics and the live view, never subscribable). */
+  'webhook.delivery_attempted': {
+    tenantId: string;
+    subscriptionId: string;
+    deliveryId: string;
+    attempt: number;
+    outcome: DeliveryAttemptOutcome;
+    responseStatus: number | null;
   };
   'webhook.subscription_disabled': { tenantId: string; subscriptionId: string; reason: string };
   /** Inbound endpoint or subscription settings changed: caches of them must reload (all nodes). */

@@ -105,6 +105,7 @@ export const EVENT_CATALOG: readonly EventTypeSpec[] = [
 /** Platform events a subscription can never match: internal plumbing. */
 export const INTERNAL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'webhook.config_changed',
+  'webhook.delivery_attempted',
   'api_key.revoked',
   'tenant.updated',
 ]);

@@ -460,6 +460,17 @@ export function createDeliveryWorker(options: WorkerOptions) {
     }
 
     for (const c of batch) {
+      // A delivery deferred by a cap (no outcome) was not attempted.
+      if (c.outcome !== null && applied.has(c.id)) {
+        options.events.publish('webhook.delivery_attempted', {
+          tenantId: c.tenantId,
+          subscriptionId: c.subscriptionId,
+          deliveryId: c.id,
+          attempt: c.attempt,
+          outcome: c.status === 'pending' ? 'retry_scheduled' : c.status,
+          responseStatus: c.outcome.status ?? null,
+        });
+      }
       if (c.status === 'failed' && applied.has(c.id)) {
         options.events.publish('webhook.delivery_failed', {
           tenantId: c.tenantId,
