@@ -30,6 +30,8 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { createRecorder } from '../src/monitoring/recorder.js';
+import { createEventBus } from '../src/platform/events.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -142,6 +144,36 @@ async function load(url: string, pid: number, headers: Record<string, string> = 
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs };
 }
 
+/**
+ * CPU per gateway call spent recording its metrics (issue 7: recording must not measurably slow a call):
+ * the same `api.call.success` events published on a bus with and without the recorder subscribed,
+ * in this process; the difference per event, best of 5 to shed the machine's noise.
+ */
+function metricsRecordingCpuUs(events = 200_000): number {
+  const publishAll = (withRecorder: boolean) => {
+    const bus = createEventBus();
+    const recorder = withRecorder ? createRecorder(bus) : undefined;
+    const start = process.cpuUsage();
+    for (let i = 0; i < events; i++) {
+      bus.publish('api.call.success', {
+        tenantId: 't',
+        connectionId: `c${i % 50}`,
+        executionId: 'e',
+        executionType: 'proxy',
+        statusCode: 200,
+        durationMs: 1 + (i % 40),
+        bytes: 200,
+        cacheStatus: 'BYPASS',
+      });
+    }
+    const used = process.cpuUsage(start);
+    recorder?.close();
+    return (used.user + used.system) / events;
+  };
+  const samples = Array.from({ length: 5 }, () => publishAll(true) - publishAll(false));
+  return Math.max(0, Math.min(...samples));
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
@@ -243,6 +275,7 @@ async function main() {
     gatewayVsMinimalP99: Number((figures.gateway.p99 / figures.minimalProxy.p99).toFixed(3)),
     gatewayVsDirectRps: Number((figures.gateway.rps / figures.direct.rps).toFixed(3)),
     gatewayVsMinimalCpu: Number((figures.minimalProxy.cpuUs / figures.gateway.cpuUs).toFixed(3)),
+    metricsShareOfGatewayCpu: Number((metricsRecordingCpuUs() / figures.gateway.cpuUs).toFixed(4)),
     ...(figures.gatewayWorkers
       ? { workersVsOneRps: Number((figures.gatewayWorkers.rps / figures.gateway.rps).toFixed(3)) }
       : {}),
