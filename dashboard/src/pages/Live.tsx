@@ -118,7 +118,7 @@ function LiveEvent({ event, onOpen }: { event: StreamEvent; onOpen: (id: string)
     case 'delivery':
       body = (
         <>
-          <Badge value={text(data.kind) === 'received' ? 'success' : 'failed'} label={text(data.kind)} />{' '}
+          <Badge value={text(data.kind)} label={text(data.kind).replace('_', ' ')} />{' '}
           {data.endpointId ? t('live.webhookEndpoint') : t('live.webhookSubscription')}{' '}
           <Link
             href={`/webhooks?tab=deliveries${data.subscriptionId ? `&subscriptionId=${text(data.subscriptionId)}` : data.endpointId ? `&endpointId=${text(data.endpointId)}` : ''}`}
