@@ -1,9 +1,10 @@
 /**
- * The Salesforce REST API over `context.http`. The token endpoint's `instance_url` (kept with the
- * cached token) is where the API lives, unless the connection pins `instanceUrl`; calls go to
- * `{instance}/services/data/v{apiVersion}/…` with the pinned API version. Errors are arrays
- * `[{message, errorCode, fields?}]`, sorted into kinds by `errorCode`. A 401 (INVALID_SESSION_ID)
- * gets one new token and one retry from `context.http`: Salesforce sends no `expires_in`.
+ * The Salesforce REST API over `context.http` (jsforce builds the calls, `connection.ts` sends them
+ * here). The token endpoint's `instance_url` (kept with the cached token) is where the API lives,
+ * unless the connection pins `instanceUrl`; calls stay on that origin, under the pinned API version.
+ * Errors are arrays `[{message, errorCode, fields?}]`, sorted into kinds by `errorCode`. A 401
+ * (INVALID_SESSION_ID) gets one new token and one retry from `context.http`: Salesforce sends no
+ * `expires_in`.
  */
 import { KryonixError } from '../../../platform/errors.js';
 import type { HttpResponse } from '../../http.js';
@@ -65,7 +66,7 @@ export function apiVersion(context: ActionContext): string {
   return setting(context, 'apiVersion', DEFAULT_API_VERSION);
 }
 
-async function instanceUrl(context: ActionContext): Promise<string> {
+export async function instanceUrl(context: ActionContext): Promise<string> {
   const pinned = context.connection.config.instanceUrl;
   if (typeof pinned === 'string' && pinned !== '') return pinned.replace(/\/+$/, '');
   const extras = await context.auth.tokenExtras();
@@ -77,30 +78,22 @@ async function instanceUrl(context: ActionContext): Promise<string> {
   return extras.instance_url.replace(/\/+$/, '');
 }
 
-/** `sobjects/Account/001…` → the versioned data URL; a path starting with `/services/` is taken as is. */
-export async function dataUrl(context: ActionContext, path: string): Promise<string> {
-  const instance = await instanceUrl(context);
-  const full = path.startsWith('/services/')
-    ? path
-    : `/services/data/v${apiVersion(context)}/${path.replace(/^\//, '')}`;
-  return nextPageUrl(SALESFORCE, full, `${instance}/`);
-}
-
 /** 4xx answers read here (not thrown by context.http), so 403 REQUEST_LIMIT_EXCEEDED is a limit, not auth. */
 const READ_HERE = Array.from({ length: 100 }, (_, i) => 400 + i).filter((s) => s !== 401 && s !== 429);
 
 export interface SalesforceRequest {
-  method?: string;
-  path: string;
-  query?: Record<string, string | number | undefined>;
-  body?: unknown;
+  method: string;
+  /** Absolute URL on the instance (jsforce builds it from `instanceUrl`). */
+  url: string;
+  body?: string;
   headers?: Record<string, string>;
 }
 
-export async function sfCall<T = unknown>(
-  context: ActionContext,
-  req: SalesforceRequest,
-): Promise<HttpResponse<T>> {
+/**
+ * One request to the instance through `context.http`: refused while the org is out of API requests,
+ * kept on the instance's origin, usage read from Sforce-Limit-Info, errors mapped by `errorCode`.
+ */
+export async function sfCall(context: ActionContext, req: SalesforceRequest): Promise<HttpResponse> {
   const connectionId = context.connection.id;
   const backoffMs =
     Number(context.connection.config.limitBackoffSeconds ?? DEFAULT_LIMIT_BACKOFF_SECONDS) * 1000;
@@ -113,10 +106,9 @@ export async function sfCall<T = unknown>(
       message: 'the org has used up its API requests (Sforce-Limit-Info); not calling until the wait is over',
       retryAfterMs: wait,
     });
-  const response = await context.http<T>({
-    method: req.method ?? 'GET',
-    url: await dataUrl(context, req.path),
-    query: req.query,
+  const response = await context.http({
+    method: req.method,
+    url: nextPageUrl(SALESFORCE, req.url, `${await instanceUrl(context)}/`),
     body: req.body,
     headers: req.headers,
     acceptStatuses: READ_HERE,

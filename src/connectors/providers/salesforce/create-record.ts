@@ -1,5 +1,6 @@
 import { defineAction } from '../../sdk.js';
-import { FIELD_VALUES, SOBJECT_NAME, sfCall } from './api.js';
+import { FIELD_VALUES, SOBJECT_NAME } from './api.js';
+import { salesforceConnection } from './connection.js';
 
 export const createRecord = defineAction<{ sobject: string; fields: Record<string, unknown> }>({
   name: 'createRecord',
@@ -21,11 +22,7 @@ export const createRecord = defineAction<{ sobject: string; fields: Record<strin
     },
   },
   async run(context, input) {
-    const response = await sfCall(context, {
-      method: 'POST',
-      path: `sobjects/${input.sobject}/`,
-      body: input.fields,
-    });
-    return response.data;
+    const connection = await salesforceConnection(context);
+    return connection.create(input.sobject, input.fields);
   },
 });

@@ -1,5 +1,6 @@
 import { defineAction } from '../../sdk.js';
-import { RECORD_ID, SOBJECT_NAME, sfCall } from './api.js';
+import { RECORD_ID, SOBJECT_NAME } from './api.js';
+import { salesforceConnection } from './connection.js';
 
 export const deleteRecord = defineAction<{ sobject: string; id: string }>({
   name: 'deleteRecord',
@@ -20,7 +21,7 @@ export const deleteRecord = defineAction<{ sobject: string; id: string }>({
     },
   },
   async run(context, input) {
-    await sfCall(context, { method: 'DELETE', path: `sobjects/${input.sobject}/${input.id}` });
+    await (await salesforceConnection(context)).destroy(input.sobject, input.id);
     return { id: input.id, deleted: true };
   },
 });

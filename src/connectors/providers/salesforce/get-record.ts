@@ -1,5 +1,6 @@
 import { defineAction } from '../../sdk.js';
-import { RECORD_ID, SOBJECT_NAME, sfCall } from './api.js';
+import { RECORD_ID, SOBJECT_NAME } from './api.js';
+import { salesforceConnection } from './connection.js';
 
 export const getRecord = defineAction<{ sobject: string; id: string; fields?: string[] }>({
   name: 'getRecord',
@@ -23,10 +24,7 @@ export const getRecord = defineAction<{ sobject: string; id: string; fields?: st
   },
   output: { type: 'object', description: 'The record, with its `attributes` (type, url)' },
   async run(context, input) {
-    const response = await sfCall(context, {
-      path: `sobjects/${input.sobject}/${input.id}`,
-      query: { fields: input.fields?.join(',') },
-    });
-    return response.data;
+    const connection = await salesforceConnection(context);
+    return connection.retrieve(input.sobject, input.id, input.fields ? { fields: input.fields } : {});
   },
 });

@@ -1,7 +1,8 @@
 import { AUTH_METHODS } from '../../auth-schemas.js';
 import { defineConnector, type JsonSchema } from '../../sdk.js';
 import { RUNNER_SETTINGS, urlField } from '../shared.js';
-import { apiVersion, DEFAULT_API_VERSION, describeSalesforceError, SALESFORCE, sfCall } from './api.js';
+import { apiVersion, DEFAULT_API_VERSION, describeSalesforceError, SALESFORCE } from './api.js';
+import { salesforceConnection } from './connection.js';
 import { createRecord } from './create-record.js';
 import { deleteRecord } from './delete-record.js';
 import { getRecord } from './get-record.js';
@@ -100,15 +101,16 @@ export const salesforceConnector = defineConnector({
   describeError: describeSalesforceError,
   actions: [query, getRecord, createRecord, updateRecord, deleteRecord, upsertRecord],
   async test(context) {
-    const response = await sfCall<Record<string, string>>(context, { path: '' });
+    const connection = await salesforceConnection(context);
+    await connection.request('/');
     const usage = usageOf(context.connection.id);
     return {
       ok: true,
-      message: `API v${apiVersion(context)} answers at ${new URL(response.url).origin}${
+      message: `API v${apiVersion(context)} answers at ${connection.instanceUrl}${
         usage ? ` (API requests used: ${usage.used} of ${usage.max})` : ''
       }`,
       details: {
-        instanceUrl: new URL(response.url).origin,
+        instanceUrl: connection.instanceUrl,
         apiVersion: apiVersion(context),
         ...(usage ? { apiUsage: { used: usage.used, max: usage.max } } : {}),
       },

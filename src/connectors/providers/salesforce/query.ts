@@ -1,5 +1,7 @@
+import type { QueryOptions } from 'jsforce/lib/query.js';
 import { defineAction } from '../../sdk.js';
-import { SALESFORCE_QUERY_OUTPUT, sfCall } from './api.js';
+import { SALESFORCE_QUERY_OUTPUT } from './api.js';
+import { salesforceConnection } from './connection.js';
 
 interface Input {
   soql?: string;
@@ -56,31 +58,34 @@ export const query = defineAction<Input>({
   output: SALESFORCE_QUERY_OUTPUT,
   async run(context, input) {
     const limit = input.limit ?? 10_000;
-    const headers = input.batchSize ? { 'sforce-query-options': `batchSize=${input.batchSize}` } : undefined;
-    let response = input.soql
-      ? await sfCall<QueryPage>(context, {
-          path: input.includeDeleted ? 'queryAll' : 'query',
-          query: { q: input.soql },
-          headers,
-        })
-      : await sfCall<QueryPage>(context, { path: input.nextRecordsUrl!, headers });
+    const connection = await salesforceConnection(context);
+    // one batch per call, never cut: `limit` keeps whole batches (jsforce's maxFetch would cut one
+    // and lose the records between the cut and nextRecordsUrl)
+    const options: QueryOptions = {
+      headers: input.batchSize ? { 'sforce-query-options': `batchSize=${input.batchSize}` } : {},
+      autoFetch: false,
+      maxFetch: Number.MAX_SAFE_INTEGER,
+      scanAll: input.includeDeleted === true,
+      responseTarget: 'QueryResult',
+    };
+    let page: QueryPage = input.soql
+      ? await connection.query(input.soql, options)
+      : await connection.queryMore(input.nextRecordsUrl!, options);
     const records: unknown[] = [];
     let batches = 0;
     for (;;) {
       batches++;
-      records.push(...(response.data.records ?? []));
-      const next = response.data.nextRecordsUrl;
-      if (response.data.done || !next || records.length >= limit) break;
-      response = await sfCall<QueryPage>(context, { path: next, headers });
+      records.push(...page.records);
+      if (page.done || !page.nextRecordsUrl || records.length >= limit) break;
+      page = await connection.queryMore(page.nextRecordsUrl, options);
     }
     return {
-      totalSize: response.data.totalSize,
-      done: response.data.done,
+      totalSize: page.totalSize,
+      done: page.done,
       records,
       batches,
-      ...(!response.data.done && response.data.nextRecordsUrl
-        ? { nextRecordsUrl: response.data.nextRecordsUrl }
-        : {}),
+      // jsforce makes it absolute; resumable from any connection to the org as the path alone
+      ...(!page.done && page.nextRecordsUrl ? { nextRecordsUrl: new URL(page.nextRecordsUrl).pathname } : {}),
     };
   },
 });

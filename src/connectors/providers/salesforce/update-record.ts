@@ -1,5 +1,6 @@
 import { defineAction } from '../../sdk.js';
-import { FIELD_VALUES, RECORD_ID, SOBJECT_NAME, sfCall } from './api.js';
+import { FIELD_VALUES, RECORD_ID, SOBJECT_NAME } from './api.js';
+import { salesforceConnection } from './connection.js';
 
 export const updateRecord = defineAction<{ sobject: string; id: string; fields: Record<string, unknown> }>({
   name: 'updateRecord',
@@ -20,11 +21,8 @@ export const updateRecord = defineAction<{ sobject: string; id: string; fields: 
     },
   },
   async run(context, input) {
-    await sfCall(context, {
-      method: 'PATCH',
-      path: `sobjects/${input.sobject}/${input.id}`,
-      body: input.fields,
-    });
+    const connection = await salesforceConnection(context);
+    await connection.update(input.sobject, { ...input.fields, Id: input.id });
     return { id: input.id, updated: true };
   },
 });

@@ -1,5 +1,6 @@
 import { defineAction } from '../../sdk.js';
-import { FIELD_VALUES, SOBJECT_NAME, sfCall } from './api.js';
+import { FIELD_VALUES, SOBJECT_NAME } from './api.js';
+import { salesforceConnection } from './connection.js';
 
 interface Input {
   sobject: string;
@@ -32,14 +33,14 @@ export const upsertRecord = defineAction<Input>({
     },
   },
   async run(context, input) {
-    const response = await sfCall<{ id?: string; created?: boolean }>(context, {
-      method: 'PATCH',
-      path: `sobjects/${input.sobject}/${input.externalIdField}/${encodeURIComponent(input.externalId)}`,
-      body: input.fields,
-    });
-    return {
-      ...(response.data?.id ? { id: response.data.id } : {}),
-      created: response.status === 201,
-    };
+    const connection = await salesforceConnection(context);
+    // jsforce puts the value into the URL path as it is: encoded here, so `ERP/42` stays one segment
+    const result = (await connection.upsert(
+      input.sobject,
+      { ...input.fields, [input.externalIdField]: encodeURIComponent(input.externalId) },
+      input.externalIdField,
+    )) as { id?: string; created?: boolean };
+    // Salesforce says `created` (201 Created) or answers 200 / 204 for an update
+    return { ...(result.id ? { id: result.id } : {}), created: result.created === true };
   },
 });
