@@ -1,7 +1,8 @@
 /**
  * The gRPC connector against real `@grpc/grpc-js` servers (test/fakes/grpc.ts): protos with imports,
  * unary and server-streaming calls, the health check, bearer metadata, TLS with a CA, deadlines, status
- * codes mapped, the SSRF guard and local imports refused, executions recorded.
+ * codes mapped, the SSRF guard and local imports refused, executions recorded; services read by server
+ * reflection instead of uploaded protos.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeGrpc, GRPC_PROTO, GRPC_TOKEN, GRPC_TYPES_PROTO, startFakeGrpc } from './fakes/grpc.js';
@@ -12,6 +13,7 @@ describeStores('connectors: grpc', (store) => {
   let t: TestPlatform;
   let plain: FakeGrpc;
   let tls: FakeGrpc;
+  let reflecting: FakeGrpc;
 
   const protos = { proto: GRPC_PROTO, protoFiles: { 'demo/v1/types.proto': GRPC_TYPES_PROTO } };
   const connect = async (name: string, config: Record<string, unknown>, auth?: Record<string, unknown>) => {
@@ -45,12 +47,14 @@ describeStores('connectors: grpc', (store) => {
   beforeAll(async () => {
     plain = await startFakeGrpc();
     tls = await startFakeGrpc({ tls: true });
+    reflecting = await startFakeGrpc({ reflection: true });
     t = await startTestPlatform(store, { KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32' });
   });
   afterAll(async () => {
     await t?.close();
     await plain?.close();
     await tls?.close();
+    await reflecting?.close();
   });
 
   it('checks health, lists methods and makes unary and server-streaming calls', async () => {
@@ -215,5 +219,62 @@ describeStores('connectors: grpc', (store) => {
       protoFiles: undefined,
     });
     expect((await run(hidden, 'listMethods', {})).status).toBe(400);
+  });
+
+  it('reads the services by server reflection, and says so when the server has none', async () => {
+    const reflected = { proto: undefined, protoFiles: undefined, reflection: true };
+    const id = await connect(
+      'reflected',
+      { ...reflected, address: `127.0.0.1:${reflecting.port}` },
+      { type: 'bearer', token: GRPC_TOKEN },
+    );
+    expect((await test(id)).body).toMatchObject({ ok: true, healthStatus: 'healthy' });
+    // The reflection stream carries the connection's auth like any call.
+    const asked = reflecting.calls.filter((c) => c.method === 'ServerReflectionInfo');
+    expect(asked.at(-1)?.metadata.authorization).toBe(`Bearer ${GRPC_TOKEN}`);
+
+    const listed = await run(id, 'listMethods', {});
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body.data.methods).toContainEqual({
+      service: 'demo.v1.Greeter',
+      method: 'SayHello',
+      path: '/demo.v1.Greeter/SayHello',
+      requestType: 'HelloRequest',
+      responseType: 'HelloReply',
+      requestStream: false,
+      responseStream: false,
+    });
+    const hello = await run(id, 'call', {
+      service: 'Greeter',
+      method: 'SayHello',
+      request: { name: 'Grace', times: '21', mood: 'GRUMPY' },
+    });
+    expect(hello.status, JSON.stringify(hello.body)).toBe(200);
+    expect(hello.body.data.response).toEqual({
+      message: 'Hello, Grace!',
+      times: '42',
+      mood: 'GRUMPY',
+      at: { seconds: '1700000000', nanos: 0 },
+    });
+    expect((await execution(hello.body.executionId)).status).toBe('success');
+    // Cached with the connection: listMethods and call did not ask the reflection service again.
+    expect(reflecting.calls.filter((c) => c.method === 'ServerReflectionInfo')).toHaveLength(asked.length);
+
+    const none = await connect('no-reflection', { ...reflected, address: `127.0.0.1:${plain.port}` });
+    const refused = await run(none, 'listMethods', {});
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'KRX_UPSTREAM_REJECTED', upstreamError: 'UNIMPLEMENTED' });
+    expect(refused.body.detail).toContain('the server does not offer gRPC reflection; upload .proto files');
+
+    const both = await call(t.baseUrl, 'POST', '/api/integrations/connections', {
+      key: t.adminKey,
+      body: {
+        connectorId: 'grpc',
+        name: 'both',
+        config: { ...protos, reflection: true, address: `127.0.0.1:${plain.port}` },
+        authConfig: { type: 'none' },
+      },
+    });
+    expect(both.status).toBe(400);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A real gRPC server (`@grpc/grpc-js`) for the gRPC connector's tests: demo.v1.Greeter (unary, failing
  * with a chosen status, slow, server-streaming, a bearer-token-protected WhoAmI) and the standard
- * grpc.health.v1.Health service; plaintext or TLS with a self-signed certificate made by openssl.
+ * grpc.health.v1.Health service; plaintext or TLS with a self-signed certificate made by openssl; with
+ * server reflection (`@grpc/reflection`, v1 and v1alpha) when asked.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
 
 export const GRPC_TYPES_PROTO = `syntax = "proto3";
 package demo.v1;
@@ -89,7 +91,9 @@ function selfSigned(dir: string): { key: string; cert: string } {
   };
 }
 
-export async function startFakeGrpc(options: { tls?: boolean } = {}): Promise<FakeGrpc> {
+export async function startFakeGrpc(
+  options: { tls?: boolean; reflection?: boolean } = {},
+): Promise<FakeGrpc> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'krx-fake-grpc-'));
   fs.mkdirSync(path.join(dir, 'demo/v1'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'demo/v1/types.proto'), GRPC_TYPES_PROTO);
@@ -107,7 +111,22 @@ export async function startFakeGrpc(options: { tls?: boolean } = {}): Promise<Fa
   const record = (method: string, call: { metadata: grpc.Metadata }) =>
     calls.push({ method, metadata: call.metadata.getMap() });
 
-  const server = new grpc.Server();
+  // The reflection service's own handlers are @grpc/reflection's: its calls are recorded here.
+  const server = new grpc.Server({
+    interceptors: [
+      (descriptor, call) =>
+        new grpc.ServerInterceptingCall(call, {
+          start: (next) =>
+            next({
+              onReceiveMetadata: (metadata, nextMetadata) => {
+                if (descriptor.path.endsWith('/ServerReflectionInfo'))
+                  record('ServerReflectionInfo', { metadata });
+                nextMetadata(metadata);
+              },
+            }),
+        }),
+    ],
+  });
   server.addService(loaded.demo.v1.Greeter.service, {
     SayHello(call: any, callback: grpc.sendUnaryData<unknown>) {
       record('SayHello', call);
@@ -155,6 +174,7 @@ export async function startFakeGrpc(options: { tls?: boolean } = {}): Promise<Fa
       else callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${service}` });
     },
   });
+  if (options.reflection) new ReflectionService(definition).addToServer(server);
 
   let cert: string | undefined;
   let credentials = grpc.ServerCredentials.createInsecure();

@@ -15,10 +15,10 @@ import { healthCheckMethod } from './grpc/proto.js';
 
 export const grpcConnector = defineConnector({
   id: 'grpc',
-  version: '1.0.0',
+  version: '1.1.0',
   displayName: 'gRPC',
   description:
-    'Any gRPC service described by uploaded .proto files: list methods, unary (and server-streaming) calls with JSON in and out, metadata auth, TLS, deadlines; health check through grpc.health.v1.',
+    'Any gRPC service described by uploaded .proto files or by server reflection: list methods, unary (and server-streaming) calls with JSON in and out, metadata auth, TLS, deadlines; health check through grpc.health.v1.',
   type: 'grpc',
   category: 'generic',
   docsUrl: 'https://kryonix.dev/docs/connectors/grpc',
@@ -43,6 +43,12 @@ export const grpcConnector = defineConnector({
         additionalProperties: { type: 'string', maxLength: 1_048_576 },
         description:
           'More .proto files by relative name (e.g. "acme/types.proto"), for imports; google/protobuf types are built in',
+      },
+      reflection: {
+        type: 'boolean',
+        default: false,
+        description:
+          "Read the services from the server's gRPC reflection service (v1, else v1alpha) on first use, instead of proto/protoFiles",
       },
       tls: { type: 'boolean', default: false, description: 'Connect with TLS' },
       caCert: {
@@ -91,7 +97,15 @@ export const grpcConnector = defineConnector({
       },
     },
     required: ['address'],
-    anyOf: [{ required: ['proto'] }, { required: ['protoFiles'] }],
+    // One source: uploaded files, or reflection (both would leave one silently unused).
+    anyOf: [
+      { required: ['proto'], properties: { reflection: { const: false } } },
+      { required: ['protoFiles'], properties: { reflection: { const: false } } },
+      {
+        required: ['reflection'],
+        properties: { reflection: { const: true }, proto: false, protoFiles: false },
+      },
+    ],
     additionalProperties: false,
   },
   auth: authSchemaOf(

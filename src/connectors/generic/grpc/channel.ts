@@ -8,6 +8,7 @@ import grpc from '@grpc/grpc-js';
 import { KryonixError } from '../../../platform/errors.js';
 import type { ActionContext } from '../../sdk.js';
 import { loadProtos, type MethodInfo, type ProtoSettings } from './proto.js';
+import { loadByReflection } from './reflection.js';
 
 export interface GrpcSettings extends ProtoSettings {
   address: string;
@@ -21,7 +22,8 @@ export interface GrpcSettings extends ProtoSettings {
 interface Entry {
   key: string;
   client: grpc.Client;
-  methods: MethodInfo[];
+  /** Loaded with the client from uploaded protos, or on first use by reflection. */
+  methods?: MethodInfo[];
 }
 
 const clients = new Map<string, Entry>();
@@ -42,6 +44,21 @@ export function parseAddress(address: string): { host: string; port: number } {
 export async function clientFor(
   context: ActionContext,
 ): Promise<{ client: grpc.Client; methods: MethodInfo[] }> {
+  const entry = await entryFor(context);
+  if (entry.methods) return { client: entry.client, methods: entry.methods };
+  try {
+    entry.methods = await loadByReflection(
+      entry.client,
+      () => metadataFor(context, undefined),
+      () => callOptions(context),
+    );
+  } catch (error) {
+    throw grpcError(error, context.signal);
+  }
+  return { client: entry.client, methods: entry.methods };
+}
+
+async function entryFor(context: ActionContext): Promise<Entry> {
   const settings = context.connection.config as unknown as GrpcSettings;
   const { host, port } = parseAddress(settings.address);
   const address = await context.resolveTarget(host);
@@ -50,7 +67,7 @@ export async function clientFor(
   const existing = clients.get(id);
   if (existing?.key === key) return existing;
   if (existing) existing.client.close();
-  const methods = loadProtos(settings);
+  const methods = settings.reflection ? undefined : loadProtos(settings);
   const target = address.includes(':') ? `ipv6:[${address}]:${port}` : `ipv4:${address}:${port}`;
   const credentials = settings.tls
     ? grpc.credentials.createSsl(settings.caCert ? Buffer.from(settings.caCert) : null)
@@ -68,7 +85,7 @@ export async function clientFor(
     entry.client.close();
     clients.delete(oldest);
   }
-  const entry = { key, client, methods };
+  const entry: Entry = { key, client, methods };
   clients.set(id, entry);
   return entry;
 }

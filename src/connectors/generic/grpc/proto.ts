@@ -13,6 +13,7 @@ import { KryonixError } from '../../../platform/errors.js';
 export interface ProtoSettings {
   proto?: string;
   protoFiles?: Record<string, string>;
+  reflection?: boolean;
 }
 
 export interface MethodInfo {
@@ -67,7 +68,7 @@ function checkImports(name: string, text: string, files: Record<string, string>)
   }
 }
 
-function methodsOf(definition: PackageDefinition): MethodInfo[] {
+export function methodsOf(definition: PackageDefinition): MethodInfo[] {
   const methods: MethodInfo[] = [];
   for (const [service, value] of Object.entries(definition)) {
     if ('format' in value) continue; // a message or enum type
