@@ -4,13 +4,16 @@
  * a path prefix, a resumable session URI elsewhere is refused, and Google's refusals come back as our
  * errors after one request (no gaxios retries).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  json,
+  type RecordingServer,
+  rotatingTokenAuth,
+  startRecordingServer,
+} from '../../../../test/support/recording-server.js';
 import { KryonixError } from '../../../platform/errors.js';
-import type { AuthSession } from '../../auth/types.js';
 import { createConnectorHttp, ProviderLimits } from '../../http.js';
 import type { ActionContext } from '../../sdk.js';
 import { driveCall } from '../google-drive/api.js';
@@ -18,40 +21,13 @@ import { downloadFile } from '../google-drive/download-file.js';
 import { googleDriveConnector } from '../google-drive/index.js';
 import { uploadFile } from '../google-drive/upload-file.js';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-type Answer = (res: http.ServerResponse) => void;
-
-const json = (status: number, value: unknown) => (res: http.ServerResponse) => {
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
-  res.end(JSON.stringify(value));
-};
-
 describe('Google SDK transport', () => {
-  let server: http.Server;
-  let root: string;
-  const seen: Seen[] = [];
-  const answers: Answer[] = [];
-  let token = 'stale';
+  let server: RecordingServer;
   const dispatcher = new Agent();
-
-  const auth: AuthSession = {
-    method: 'oauth2_refresh_token',
-    apply: async () => ({ headers: { authorization: `Bearer ${token}` }, query: {} }),
-    accessToken: async () => token,
-    refresh: async () => {
-      token = 'fresh';
-      return true;
-    },
-    tokenExtras: async () => ({}),
-  };
+  const auth = rotatingTokenAuth('oauth2_refresh_token');
   const context = () =>
     ({
-      connection: { config: { apiUrl: `${root}/prefix` } },
+      connection: { config: { apiUrl: `${server.url}/prefix` } },
       http: createConnectorHttp({
         connector: googleDriveConnector,
         connectionId: 'c1',
@@ -63,33 +39,22 @@ describe('Google SDK transport', () => {
     }) as unknown as ActionContext;
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', () => {
-        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
-        if (req.headers.authorization !== 'Bearer fresh')
-          return json(401, {
-            error: { code: 401, message: 'Invalid Credentials', status: 'UNAUTHENTICATED' },
-          })(res);
-        (answers.shift() ?? json(500, { error: { code: 500, message: 'no answer queued' } }))(res);
-      });
+    server = await startRecordingServer({
+      before: (request) =>
+        request.headers.authorization === 'Bearer fresh'
+          ? undefined
+          : json(401, { error: { code: 401, message: 'Invalid Credentials', status: 'UNAUTHENTICATED' } }),
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
     await dispatcher.close();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   });
-  beforeEach(() => {
-    seen.length = 0;
-    answers.length = 0;
-  });
+  beforeEach(() => server.reset());
 
   it('sends the multipart upload the SDK builds with our token, whole again after a refresh', async () => {
-    token = 'stale';
-    answers.push(json(200, { id: 'f1', name: 'a.txt' }));
+    auth.token = 'stale';
+    server.answers.push(json(200, { id: 'f1', name: 'a.txt' }));
     const response = await driveCall(context(), (drive, options) =>
       drive.files.create(
         {
@@ -101,12 +66,12 @@ describe('Google SDK transport', () => {
       ),
     );
     expect(response.data).toEqual({ id: 'f1', name: 'a.txt' });
-    expect(seen).toHaveLength(2);
-    const [first, second] = seen;
+    expect(server.seen).toHaveLength(2);
+    const [first, second] = server.seen;
     expect(first.headers.authorization).toBe('Bearer stale');
     expect(second.headers.authorization).toBe('Bearer fresh');
     expect(second.body.equals(first.body)).toBe(true);
-    const url = new URL(second.url, root);
+    const url = new URL(second.url, server.url);
     expect(url.pathname).toBe('/prefix/upload/drive/v3/files');
     expect(Object.fromEntries(url.searchParams)).toEqual({ fields: 'id, name', uploadType: 'multipart' });
     const boundary = /^multipart\/related; boundary=(.+)$/.exec(String(second.headers['content-type']))?.[1];
@@ -119,9 +84,9 @@ describe('Google SDK transport', () => {
   });
 
   it('hands alt=media over as bytes', async () => {
-    token = 'fresh';
+    auth.token = 'fresh';
     const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x00, 0xff]);
-    answers.push((res) => {
+    server.answers.push((res) => {
       res.writeHead(200, { 'content-type': 'application/pdf' });
       res.end(pdf);
     });
@@ -131,12 +96,12 @@ describe('Google SDK transport', () => {
       size: 6,
       contentType: 'application/pdf',
     });
-    expect(seen[0].url).toBe('/prefix/drive/v3/files/f1?alt=media&supportsAllDrives=true');
+    expect(server.seen[0].url).toBe('/prefix/drive/v3/files/f1?alt=media&supportsAllDrives=true');
   });
 
   it('opens a resumable session through the SDK and keeps its token off another origin', async () => {
-    token = 'fresh';
-    answers.push((res) => {
+    auth.token = 'fresh';
+    server.answers.push((res) => {
       res.writeHead(200, { location: 'https://elsewhere.example/upload?upload_id=x', 'content-length': '0' });
       res.end();
     });
@@ -144,22 +109,22 @@ describe('Google SDK transport', () => {
       .run(context(), { name: 'big.bin', text: 'x'.repeat(300), resumableThresholdBytes: 100 })
       .catch((error: unknown) => error);
     expect(refused).toMatchObject({ code: 'KRX_UPSTREAM_REJECTED' });
-    expect(seen).toHaveLength(1); // no chunk went out
-    const url = new URL(seen[0].url, root);
+    expect(server.seen).toHaveLength(1); // no chunk went out
+    const url = new URL(server.seen[0].url, server.url);
     expect(url.pathname).toBe('/prefix/upload/drive/v3/files');
     expect(url.searchParams.get('uploadType')).toBe('resumable');
-    expect(seen[0].headers).toMatchObject({
+    expect(server.seen[0].headers).toMatchObject({
       'x-upload-content-type': 'text/plain',
       'x-upload-content-length': '300',
       'content-type': 'application/json',
     });
-    expect(JSON.parse(seen[0].body.toString())).toEqual({ name: 'big.bin', mimeType: 'text/plain' });
+    expect(JSON.parse(server.seen[0].body.toString())).toEqual({ name: 'big.bin', mimeType: 'text/plain' });
   });
 
   it("answers Google's refusals as our errors after one request", async () => {
-    token = 'fresh';
+    auth.token = 'fresh';
     const at = new Date(Date.now() + 30_000).toISOString();
-    answers.push(
+    server.answers.push(
       json(403, {
         error: {
           code: 403,
@@ -180,13 +145,13 @@ describe('Google SDK transport', () => {
     });
     expect(Number((limited as KryonixError).headers['Retry-After'])).toBeGreaterThan(25);
 
-    answers.push(
+    server.answers.push(
       json(503, { error: { code: 503, message: 'Backend Error', errors: [{ reason: 'backendError' }] } }),
     );
     const failed = await driveCall(context(), (drive, options) => drive.files.get({ fileId: 'f1' }, options))
       .then(() => undefined)
       .catch((error: unknown) => error);
     expect(failed).toMatchObject({ code: 'KRX_UPSTREAM_ERROR', extensions: { retryable: true } });
-    expect(seen).toHaveLength(2); // gaxios' own retries would have sent it again
+    expect(server.seen).toHaveLength(2); // gaxios' own retries would have sent it again
   });
 });

@@ -4,10 +4,13 @@
  * served from MSAL's cache until Graph refuses it, concurrent callers share one grant, and Entra's
  * refusals (AADSTS errors, 429 + Retry-After, a non-JSON 502) come back as our errors.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  json,
+  type RecordingServer,
+  startRecordingServer,
+} from '../../../../test/support/recording-server.js';
 import { createGuardedDispatcher } from '../../../gateway/ssrf.js';
 import { parseCidrList } from '../../../platform/net/cidr.js';
 import type { AuthSession } from '../../auth/types.js';
@@ -16,28 +19,19 @@ import type { ActionContext } from '../../sdk.js';
 import { graphToken } from './entra.js';
 import { teamsConnector } from './index.js';
 
-interface Seen {
-  method: string;
-  url: string;
-  authorization?: string;
-  form: Record<string, string>;
-}
-type Answer = (res: http.ServerResponse) => void;
-
-const json =
-  (status: number, value: unknown, headers: Record<string, string> = {}): Answer =>
-  (res) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(value));
-  };
 const granted = (token: string) =>
   json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
 
 describe('MSAL network client over context.http', () => {
-  let server: http.Server;
-  let root: string;
-  let seen: Seen[] = [];
-  let answers: Answer[] = [];
+  let server: RecordingServer;
+  /** The token requests the server saw, their form decoded. */
+  const grants = () =>
+    server.seen.map((request) => ({
+      method: request.method,
+      url: request.url,
+      authorization: request.headers.authorization,
+      form: Object.fromEntries(new URLSearchParams(request.body.toString())),
+    }));
   let connections = 0;
   const allowed = createGuardedDispatcher({ allowedNetworks: parseCidrList('127.0.0.1/32') });
   const guarded = createGuardedDispatcher();
@@ -63,7 +57,7 @@ describe('MSAL network client over context.http', () => {
         config: {},
         authConfig: {
           type: 'oauth2_client_credentials',
-          tokenUrl: `${root}/${settings.tenant ?? 'contoso.onmicrosoft.com'}/oauth2/v2.0/token`,
+          tokenUrl: `${server.url}/${settings.tenant ?? 'contoso.onmicrosoft.com'}/oauth2/v2.0/token`,
           clientId: 'app-id',
         },
       },
@@ -86,41 +80,21 @@ describe('MSAL network client over context.http', () => {
     );
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => {
-        body += chunk;
-      });
-      req.on('end', () => {
-        seen.push({
-          method: req.method!,
-          url: req.url!,
-          authorization: req.headers.authorization,
-          form: Object.fromEntries(new URLSearchParams(body)),
-        });
-        // an answer is given after a tick, so concurrent grants would both reach the server
-        setTimeout(() => (answers.shift() ?? json(500, { error: 'no answer queued' }))(res), 20);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // an answer is given after a tick, so concurrent grants would both reach the server
+    server = await startRecordingServer({ delayMs: 20 });
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await Promise.all([allowed.close(), guarded.close()]);
   });
-  beforeEach(() => {
-    seen = [];
-    answers = [];
-  });
+  beforeEach(() => server.reset());
 
   it("sends MSAL's grant through our transport to the tokenUrl and serves the token from MSAL's cache", async () => {
     const ctx = context();
-    answers.push(granted('t1'));
+    server.answers.push(granted('t1'));
     expect(await graphToken(ctx)).toBe('t1');
-    expect(seen).toHaveLength(1); // no instance or OpenID discovery: the grant only
-    expect(seen[0]).toMatchObject({
+    expect(server.seen).toHaveLength(1); // no instance or OpenID discovery: the grant only
+    expect(grants()[0]).toMatchObject({
       method: 'POST',
       authorization: undefined,
       form: {
@@ -131,31 +105,31 @@ describe('MSAL network client over context.http', () => {
         'x-client-SKU': 'msal.js.node',
       },
     });
-    expect(seen[0].url).toMatch(/^\/contoso\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=/);
+    expect(grants()[0].url).toMatch(/^\/contoso\.onmicrosoft\.com\/oauth2\/v2\.0\/token\?client-request-id=/);
 
     expect(await graphToken(ctx)).toBe('t1');
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
     // Graph refused t1: a new grant, once
-    answers.push(granted('t2'));
+    server.answers.push(granted('t2'));
     expect(await graphToken(ctx, 't1')).toBe('t2');
     expect(await graphToken(ctx)).toBe('t2');
-    expect(seen).toHaveLength(2);
+    expect(server.seen).toHaveLength(2);
   });
 
   it('shares one grant between concurrent callers and starts over when the secret changes', async () => {
-    answers.push(granted('shared'));
+    server.answers.push(granted('shared'));
     const ctx = context({ id: 'concurrent' });
     const tokens = await Promise.all([1, 2, 3, 4, 5].map(() => graphToken(ctx)));
     expect(tokens).toEqual(Array(5).fill('shared'));
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
 
-    answers.push(granted('rotated'));
+    server.answers.push(granted('rotated'));
     expect(await graphToken(context({ id: 'concurrent', clientSecret: 'new-secret' }))).toBe('rotated');
-    expect(seen[1].form.client_secret).toBe('new-secret');
+    expect(grants()[1].form.client_secret).toBe('new-secret');
   });
 
   it("answers Entra's AADSTS refusal as an auth failure with its description, codes and trace id", async () => {
-    answers.push(
+    server.answers.push(
       json(401, {
         error: 'invalid_client',
         error_description:
@@ -183,7 +157,7 @@ describe('MSAL network client over context.http', () => {
   });
 
   it("answers Entra's 429 as a rate limit with its Retry-After, and a non-JSON 502 as a retryable failure", async () => {
-    answers.push(
+    server.answers.push(
       json(
         429,
         {
@@ -202,9 +176,9 @@ describe('MSAL network client over context.http', () => {
     const held = await failure(graphToken(ctx));
     expect(held.code).toBe('KRX_RATE_LIMITED');
     expect(held.message).toContain('MSAL holds token requests back for its Retry-After (AADSTS50196');
-    expect(seen).toHaveLength(1);
+    expect(server.seen).toHaveLength(1);
 
-    answers.push((res) => {
+    server.answers.push((res) => {
       res.writeHead(502, { 'content-type': 'text/html' });
       res.end('<html>Bad Gateway</html>');
     });
@@ -220,6 +194,6 @@ describe('MSAL network client over context.http', () => {
     const common = await failure(graphToken(context({ tenant: 'common' })));
     expect(common.code).toBe('KRX_VALIDATION_FAILED');
     expect(common.message).toContain('not common');
-    expect(seen).toHaveLength(0);
+    expect(server.seen).toHaveLength(0);
   });
 });
