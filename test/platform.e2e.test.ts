@@ -422,4 +422,40 @@ describeStores('platform foundation', (store) => {
     });
     expect(roles.rows[0]).toEqual({ rolname: 'kryonix_app', rolbypassrls: false, rolsuper: false });
   });
+
+  it('runs a one-round-trip tenant statement under the same role and tenant, its values inlined safely', async () => {
+    const { sql } = await import('drizzle-orm');
+    const { connections } = await import('../src/platform/db/schema.js');
+    const db = t.platform.db;
+    const hostile = `it's \\ a "test" $1 \n'); DROP TABLE tenants; -- ünï €`;
+    const document = { quote: "'", backslash: '\\', nested: { text: 'line\nbreak' } };
+    const echoed = await db.tenantStatement<Record<string, unknown>>(
+      tenantB.id,
+      sql`SELECT current_user AS who, current_setting('app.tenant_id') AS tenant, ${hostile}::text AS text,
+        ${JSON.stringify(document)}::jsonb AS document, ${42} AS number, ${true} AS flag, ${null}::text AS nothing`,
+    );
+    expect(echoed.rows).toEqual([
+      {
+        who: 'kryonix_app',
+        tenant: tenantB.id,
+        text: hostile,
+        document,
+        number: 42,
+        flag: true,
+        nothing: null,
+      },
+    ]);
+    // Row-level security holds: the tenant sees exactly what withTenant shows it.
+    const counted = await db.tenantStatement<{ n: number }>(
+      tenantB.id,
+      sql`SELECT count(*)::int AS n FROM connections`,
+    );
+    const viaTransaction = await db.withTenant(tenantB.id, (tx) => tx.select().from(connections));
+    expect(counted.rows[0].n).toBe(viaTransaction.length);
+    // A failing statement rolls back and leaves the connection usable (the embedded pool has one).
+    await expect(db.tenantStatement(tenantB.id, sql`SELECT 1 / ${0}`)).rejects.toThrow(/division by zero/);
+    expect((await db.tenantStatement<{ ok: number }>(tenantB.id, sql`SELECT ${1} AS ok`)).rows).toEqual([
+      { ok: 1 },
+    ]);
+  });
 });

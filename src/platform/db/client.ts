@@ -7,8 +7,10 @@
  *   tenants (authenticating a key, the connector catalog, managing tenants).
  */
 import { fileURLToPath } from 'node:url';
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Config } from '../../config.js';
 import { embeddedPoolOptions, startEmbeddedDatabase } from './embedded.js';
@@ -27,6 +29,16 @@ export interface Database {
   readonly pool: pg.Pool;
   withTenant<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T>;
   withPlatform<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One statement in a transaction of its own as the RLS-bound role with the tenant set, like
+   * `withTenant(tenantId, tx => tx.execute(statement))`, in ONE round trip instead of three. For the
+   * group-commit writers, whose callers wait on the commit: each round trip also waits for the event
+   * loop to come back to it, which under load was most of a batch's time.
+   */
+  tenantStatement<Row extends Record<string, unknown>>(
+    tenantId: string,
+    statement: SQL,
+  ): Promise<pg.QueryResult<Row>>;
   migrate(): Promise<void>;
   /** True when the database answers and every migration has been applied. */
   isReady(): Promise<boolean>;
@@ -35,6 +47,22 @@ export interface Database {
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
+}
+
+/**
+ * Renders a statement with its parameters inlined as literals, so that it can travel in one
+ * multi-statement simple query (which takes no parameters). Strings go through pg's escapeLiteral,
+ * which is right whatever standard_conforming_strings says; numbers, booleans and null as they are.
+ */
+class InlineLiteralDialect extends PgDialect {
+  override escapeString(text: string): string {
+    return pg.escapeLiteral(text);
+  }
+}
+const inlineDialect = new InlineLiteralDialect();
+
+export function inlineStatement(statement: SQL): string {
+  return inlineDialect.sqlToQuery(statement.inlineParams()).sql;
 }
 
 export interface OpenOptions {
@@ -93,6 +121,12 @@ function createDatabase(mode: Database['mode'], pool: pg.Pool, afterClose: () =>
     return tx;
   };
 
+  const tenantPreamble = (tenantId: string) => {
+    // Interpolated (one round trip for the whole preamble), so it must be a bare UUID.
+    if (!isUuid(tenantId)) throw new Error('withTenant needs a tenant UUID');
+    return `BEGIN; SET LOCAL ROLE kryonix_app; SELECT set_config('app.tenant_id', '${tenantId}', true)`;
+  };
+
   async function transaction<T>(preamble: string, work: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     try {
@@ -113,12 +147,22 @@ function createDatabase(mode: Database['mode'], pool: pg.Pool, afterClose: () =>
     mode,
     pool,
     withTenant(tenantId, work) {
-      // Interpolated (one round trip for the whole preamble), so it must be a bare UUID.
-      if (!isUuid(tenantId)) throw new Error('withTenant needs a tenant UUID');
-      return transaction(
-        `BEGIN; SET LOCAL ROLE kryonix_app; SELECT set_config('app.tenant_id', '${tenantId}', true)`,
-        work,
-      );
+      return transaction(tenantPreamble(tenantId), work);
+    },
+    async tenantStatement<Row extends Record<string, unknown>>(tenantId: string, statement: SQL) {
+      const text = `${tenantPreamble(tenantId)}; ${inlineStatement(statement)}; COMMIT`;
+      const client = await pool.connect();
+      try {
+        // One result per statement: BEGIN, SET, set_config, ours, COMMIT.
+        const results = (await client.query(text)) as unknown as pg.QueryResult<Row>[];
+        return results[3];
+      } catch (error) {
+        // The rest of the text was skipped and the transaction is left aborted.
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
     },
     withPlatform(work) {
       return transaction('BEGIN', work);

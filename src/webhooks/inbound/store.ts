@@ -8,7 +8,7 @@
  * neighbours.
  */
 import { sql } from 'drizzle-orm';
-import type { Database, Tx } from '../../platform/db/client.js';
+import type { Database } from '../../platform/db/client.js';
 import { DELIVERY_RECORD, type DeliveryInsert, insertDeliveriesFrom } from '../outbound/fanout.js';
 
 export interface InboundRecord {
@@ -68,8 +68,9 @@ export function createInboundStore(db: Database, options: { maxConcurrentBatches
       };
       return [record.row, ...record.deliveries].map((row) => ({ ...row, ...claim }));
     });
-    const result = await db.withTenant(tenantId, (tx: Tx) =>
-      tx.execute<{ endpoint_id: string; delivery_key: string }>(sql`
+    const result = await db.tenantStatement<{ endpoint_id: string; delivery_key: string }>(
+      tenantId,
+      sql`
         WITH claimed AS (
           INSERT INTO webhook_inbound_dedup (tenant_id, endpoint_id, delivery_key, expires_at)
           SELECT ${tenantId}::uuid, c.endpoint_id, c.key, now() + make_interval(secs => c.window_seconds)
@@ -86,7 +87,7 @@ export function createInboundStore(db: Database, options: { maxConcurrentBatches
             OR EXISTS (SELECT 1 FROM claimed WHERE endpoint_id = r."claimEndpoint" AND delivery_key = r."claimKey")
         ),
         inserted AS (${insertDeliveriesFrom(sql`kept v`)})
-        SELECT endpoint_id, delivery_key FROM claimed`),
+        SELECT endpoint_id, delivery_key FROM claimed`,
     );
     const fresh = new Set(result.rows.map((row) => `${row.endpoint_id}|${row.delivery_key}`));
     return records.map(

@@ -50,7 +50,7 @@ export function listenForEvents(
         );
       }
       if (rows.length === 0) continue;
-      await db.withTenant(tenantId, (tx) => fanout.enqueue(tx, rows));
+      await db.tenantStatement(tenantId, fanout.enqueueStatement(rows));
       enqueued += rows.length;
     }
     if (enqueued > 0) options.onEnqueued();

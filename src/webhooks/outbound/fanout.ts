@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq, type SQL, sql } from 'drizzle-orm';
-import type { Database, Tx } from '../../platform/db/client.js';
+import type { Database } from '../../platform/db/client.js';
 import { type webhookDeliveries, webhookSubscriptions } from '../../platform/db/schema.js';
 import { matchesEventPattern } from '../../platform/events.js';
 import {
@@ -181,13 +181,10 @@ export function createFanout(
       return rows;
     },
 
-    /** Inserts planned rows inside the caller's transaction. */
-    async enqueue(tx: Tx, rows: DeliveryInsert[]): Promise<void> {
-      if (rows.length === 0) return;
-      await tx.execute(
-        insertDeliveriesFrom(
-          sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${DELIVERY_RECORD})`,
-        ),
+    /** The statement that inserts planned rows (run it as their tenant). */
+    enqueueStatement(rows: DeliveryInsert[]): SQL {
+      return insertDeliveriesFrom(
+        sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${DELIVERY_RECORD})`,
       );
     },
   };
