@@ -451,6 +451,41 @@ describeStores('webhooks', (store) => {
     expect(second.at - first.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('gives a receiver that times out or resets the connection its scheduled retries and no more', async () => {
+    receiver.program('/hangs', [{ status: 200, fault: 'hang' }]);
+    receiver.program('/resets', [{ status: 200, fault: 'reset' }]);
+    const cases = [
+      {
+        path: '/hangs',
+        error: /KRX_DELIVERY_TIMEOUT/,
+        sub: await subscription('/hangs', { events: ['test.event'], timeoutSeconds: 1 }),
+      },
+      {
+        path: '/resets',
+        error: /ECONNRESET|socket|closed/i,
+        sub: await subscription('/resets', { events: ['test.event'] }),
+      },
+    ];
+    for (const { path, error, sub } of cases) {
+      const test = await admin('POST', `/subscriptions/${sub.id}/test`);
+      expect(test.status).toBe(202);
+      const failed = await waitFor(async () => {
+        const read = await admin('GET', `/deliveries/${test.body.id}`);
+        return read.body.status === 'failed' ? read.body : undefined;
+      }, `${path} to fail`);
+      // Three attempts (the first and the two of the schedule), each recorded with why it failed.
+      expect(failed.attempts, path).toHaveLength(3);
+      for (const attempt of failed.attempts) {
+        expect(attempt.responseStatus, path).toBeNull();
+        expect(attempt.errorMessage, path).toMatch(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const arrivals = receiver.on(path);
+      expect(arrivals, path).toHaveLength(3);
+      expect(new Set(arrivals.map((r) => r.headers['webhook-id'])).size, path).toBe(1);
+    }
+  });
+
   it('gives up after the last attempt (dead letter, webhook.delivery_failed) and retries on request', async () => {
     receiver.program('/down', [{ status: 503 }]);
     const failures: any[] = [];

@@ -20,6 +20,7 @@ import type { Dispatcher } from 'undici';
 import type { AuthService } from '../connectors/auth/service.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
+import { AbortableHandler } from '../platform/net/abortable-handler.js';
 import { chunkScrubber, type Scrubber, scrubBuffer } from './body.js';
 import type { CircuitRegistry } from './circuit.js';
 import type { ConnectionCache } from './connection-cache.js';
@@ -98,9 +99,7 @@ const noContent = (method: string, status: number) => method === 'HEAD' || statu
  * One upstream attempt as an undici dispatch handler (undici's controller API): resolves with the
  * status and headers, and a body that is either complete (small answers) or streaming.
  */
-class UpstreamAttempt implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | null = null;
-  private pendingAbort: Error | null = null;
+class UpstreamAttempt extends AbortableHandler {
   private answered = false;
   private finished = false;
   private bytes = 0;
@@ -118,19 +117,13 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     private readonly ended: AttemptEnd,
     client: ClientLink | undefined,
   ) {
+    super();
     this.scrubber = scrub.longest > 0 ? chunkScrubber(scrub) : null;
     client?.onClose((reason) => this.abort(reason));
   }
 
   abort(reason: Error): void {
-    if (this.finished) return;
-    if (this.controller) this.controller.abort(reason);
-    else this.pendingAbort = reason;
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.pendingAbort) controller.abort(this.pendingAbort);
+    if (!this.finished) this.abortRequest(reason);
   }
 
   onResponseStart(

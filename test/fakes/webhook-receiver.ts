@@ -12,6 +12,8 @@ export interface Answer {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** `hang`: never answer; `reset`: drop the connection instead of answering. */
+  fault?: 'hang' | 'reset';
 }
 
 export interface Receiver {
@@ -41,6 +43,8 @@ export async function startReceiver(options: { record?: boolean } = {}): Promise
       }
       const answers = programs.get(path);
       const answer = answers && answers.length > 1 ? answers.shift()! : (answers?.[0] ?? { status: 200 });
+      if (answer.fault === 'reset') request.socket.resetAndDestroy();
+      if (answer.fault) return;
       response.writeHead(answer.status, answer.headers ?? { 'content-type': 'text/plain' });
       response.end(answer.body ?? 'ok');
     });
