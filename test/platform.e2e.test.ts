@@ -428,10 +428,14 @@ describeStores('platform foundation', (store) => {
     const { connections } = await import('../src/platform/db/schema.js');
     const db = t.platform.db;
     const hostile = `it's \\ a "test" $1 \n'); DROP TABLE tenants; -- ünï €`;
-    const document = { quote: "'", backslash: '\\', nested: { text: 'line\nbreak' } };
+    // Texts that would end a dollar-quoted literal early, on their own or together with its closing tag.
+    const tagInside = `a $krx$'); DROP TABLE tenants; --`;
+    const tagAtEnd = 'ends like the tag $krx';
+    const document = { quote: "'", backslash: '\\', nested: { text: 'line\nbreak', dollars: '$$ $krx$ $' } };
     const echoed = await db.tenantStatement<Record<string, unknown>>(
       tenantB.id,
       sql`SELECT current_user AS who, current_setting('app.tenant_id') AS tenant, ${hostile}::text AS text,
+        ${tagInside}::text AS inside, ${tagAtEnd}::text AS at_end, ${'$'}::text AS dollar,
         ${JSON.stringify(document)}::jsonb AS document, ${42} AS number, ${true} AS flag, ${null}::text AS nothing`,
     );
     expect(echoed.rows).toEqual([
@@ -439,6 +443,9 @@ describeStores('platform foundation', (store) => {
         who: 'kryonix_app',
         tenant: tenantB.id,
         text: hostile,
+        inside: tagInside,
+        at_end: tagAtEnd,
+        dollar: '$',
         document,
         number: 42,
         flag: true,

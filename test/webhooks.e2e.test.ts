@@ -347,9 +347,11 @@ describeStores('webhooks', (store) => {
     });
     const body = JSON.stringify({ order: 42 });
     const headers = signForEndpoint({ type: 'github', secrets: ['orders-secret'] }, { body });
-    expect((await post(source.url, body, { ...headers, 'x-github-delivery': 'order-42' })).status).toBe(200);
+    const accepted = await post(source.url, body, { ...headers, 'x-github-delivery': 'order-42' });
+    expect(accepted.status).toBe(200);
     expect(received.find((event) => event.endpointId === source.id)).toMatchObject({
       endpointName: 'orders',
+      webhookId: accepted.body.id,
     });
 
     const [request] = await waitFor(

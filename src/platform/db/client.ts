@@ -51,12 +51,18 @@ export function isUuid(value: string): boolean {
 
 /**
  * Renders a statement with its parameters inlined as literals, so that it can travel in one
- * multi-statement simple query (which takes no parameters). Strings go through pg's escapeLiteral,
- * which is right whatever standard_conforming_strings says; numbers, booleans and null as they are.
+ * multi-statement simple query (which takes no parameters). Strings are dollar-quoted, or else go
+ * through pg's escapeLiteral; both are right whatever standard_conforming_strings says. Numbers,
+ * booleans and null go as they are.
  */
+const DOLLAR_TAG = '$krx$';
+
 class InlineLiteralDialect extends PgDialect {
   override escapeString(text: string): string {
-    return pg.escapeLiteral(text);
+    // Dollar quoting takes the text as it is (no per-character escaping of what are often kilobytes of
+    // JSON), valid unless the tag could close early: inside the text, or formed by its end and the tag.
+    if (text.includes(DOLLAR_TAG) || text.endsWith(DOLLAR_TAG.slice(0, -1))) return pg.escapeLiteral(text);
+    return `${DOLLAR_TAG}${text}${DOLLAR_TAG}`;
   }
 }
 const inlineDialect = new InlineLiteralDialect();

@@ -17,10 +17,10 @@ export function clientIp(
   xForwardedFor: string | readonly string[] | undefined,
   trustedProxies: CidrList,
 ): string | undefined {
-  const peer = remoteAddress === undefined ? undefined : parseIp(remoteAddress);
+  const peer = remoteAddress === undefined ? undefined : parsePeer(remoteAddress);
   if (peer === undefined) return undefined;
-  let client = peer;
-  if (xForwardedFor === undefined || !ipInList(peer, trustedProxies)) return client.toString();
+  if (xForwardedFor === undefined || !ipInList(peer.ip, trustedProxies)) return peer.text;
+  let client = peer.ip;
   const hops = (typeof xForwardedFor === 'string' ? [xForwardedFor] : xForwardedFor).flatMap((value) =>
     value.split(','),
   );
@@ -33,6 +33,23 @@ export function clientIp(
     if (!ipInList(hop, trustedProxies)) break;
   }
   return client.toString();
+}
+
+/**
+ * Peers repeat (keep-alive connections, a few proxies or senders) and parsing is most of what this costs
+ * on every request, so recent ones are remembered; the bound keeps a scan of many addresses harmless.
+ */
+const recentPeers = new Map<string, { ip: IpAddress; text: string } | null>();
+
+function parsePeer(remoteAddress: string): { ip: IpAddress; text: string } | undefined {
+  let peer = recentPeers.get(remoteAddress);
+  if (peer === undefined) {
+    const ip = parseIp(remoteAddress);
+    peer = ip === undefined ? null : { ip, text: ip.toString() };
+    if (recentPeers.size >= 1024) recentPeers.clear();
+    recentPeers.set(remoteAddress, peer);
+  }
+  return peer ?? undefined;
 }
 
 /** One X-Forwarded-For entry: an address, `[v6]`, `[v6]:port` or `v4:port` (some proxies add the port). */

@@ -298,7 +298,7 @@ export function createReceiver(deps: {
     if (!filtered) {
       deps.events.publish('webhook.received', {
         tenantId: endpoint.tenantId,
-        webhookId: stored,
+        webhookId: id,
         eventId,
         ...data,
       });
