@@ -4,12 +4,13 @@
  *     until every one arrived and every row is recorded `delivered` (durable), against a plain undici POST
  *     loop to the same receiver with the same concurrency (target ≥ 0.25 on PostgreSQL);
  *   - inbound: signed (GitHub preset) webhooks accepted per second (verify + store + 2xx), driven by
- *     autocannon, against a bare Fastify route answering 200 in the same process (target ≥ 0.3).
+ *     autocannon, against a bare Fastify route answering 200 in the same process (target ≥ 0.3); without
+ *     a delivery id, and `withDeliveryIds` (a fresh X-GitHub-Delivery each, so each is claimed for dedup).
  * Each baseline is measured right before and right after its figure and averaged, so a machine whose load
  * changes during the run skews the ratio less. Runs on PGlite, and on PostgreSQL too when DATABASE_URL is
  * set. Ends with one line of JSON.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -142,16 +143,31 @@ async function runStore(store: 'pglite' | 'postgres') {
     const body = JSON.stringify({ action: 'opened', number: 1 });
     const headers = signForEndpoint({ type: 'github', secrets: ['bench-secret'] }, { body });
     const bareBefore = await bareFastify();
-    const inboundResult = await autocannon({
-      url: `${baseUrl}${endpoint.url}`,
-      method: 'POST',
-      connections: CONCURRENCY,
-      duration: INBOUND_SECONDS,
-      headers: { 'content-type': 'application/json', ...headers },
-      body,
+    const signedLoad = (extra: Record<string, unknown> = {}) =>
+      autocannon({
+        url: `${baseUrl}${endpoint.url}`,
+        method: 'POST',
+        connections: CONCURRENCY,
+        duration: INBOUND_SECONDS,
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+        ...extra,
+      });
+    const inboundResult = await signedLoad();
+    // As GitHub really sends them: each with its own X-GitHub-Delivery, so each is also claimed for dedup.
+    const withIdsResult = await signedLoad({
+      requests: [
+        {
+          setupRequest: (request: { headers?: Record<string, string> }) => ({
+            ...request,
+            headers: { ...request.headers, 'x-github-delivery': randomUUID() },
+          }),
+        },
+      ],
     });
     const bare = (bareBefore + (await bareFastify())) / 2;
     const inbound = inboundResult.requests.average;
+    const inboundWithIds = withIdsResult.requests.average;
     return {
       outbound: {
         deliveriesPerSecond: Math.round(outbound),
@@ -164,6 +180,11 @@ async function runStore(store: 'pglite' | 'postgres') {
         non2xx: inboundResult.non2xx,
         bareFastifyPerSecond: Math.round(bare),
         ratio: Number((inbound / bare).toFixed(3)),
+        withDeliveryIds: {
+          acceptedPerSecond: Math.round(inboundWithIds),
+          non2xx: withIdsResult.non2xx,
+          ratio: Number((inboundWithIds / bare).toFixed(3)),
+        },
       },
     };
   } finally {

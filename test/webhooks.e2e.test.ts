@@ -396,6 +396,30 @@ describeStores('webhooks', (store) => {
     expect(endpointRead.lastTriggered).toEqual(expect.any(String));
   });
 
+  it('stores every webhook that carries no delivery id, each with its outbound deliveries', async () => {
+    const source = await endpoint({
+      name: 'no-ids',
+      authenticationType: 'github',
+      secretKey: 'no-ids-secret',
+    });
+    await subscription('/no-ids', { eventFilters: { expression: "data.endpointName = 'no-ids'" } });
+    const body = JSON.stringify({ ping: true });
+    const headers = signForEndpoint({ type: 'github', secrets: ['no-ids-secret'] }, { body });
+    // No X-GitHub-Delivery: nothing to deduplicate on, so the same body three times is three events.
+    const answers = await Promise.all([1, 2, 3].map(() => post(source.url, body, headers)));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(3);
+    const arrived = await waitFor(
+      () => (receiver.on('/no-ids').length >= 3 ? receiver.on('/no-ids') : undefined),
+      'three deliveries',
+    );
+    expect(arrived.map((request) => JSON.parse(request.body).data.payload)).toEqual([
+      { ping: true },
+      { ping: true },
+      { ping: true },
+    ]);
+  });
+
   it('delivers platform events (api.call.*) to wildcard subscriptions, rendered with the payload template', async () => {
     const sub = await subscription('/calls', {
       events: ['api.call.*'],

@@ -9,7 +9,12 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../platform/db/client.js';
-import { DELIVERY_RECORD, type DeliveryInsert, insertDeliveriesFrom } from '../outbound/fanout.js';
+import {
+  DELIVERY_RECORD,
+  type DeliveryInsert,
+  insertDeliveries,
+  insertDeliveriesFrom,
+} from '../outbound/fanout.js';
 
 export interface InboundRecord {
   readonly id: string;
@@ -61,6 +66,15 @@ export function createInboundStore(db: Database, options: { maxConcurrentBatches
         order: composite(record),
       }))
       .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    if (claims.length === 0) {
+      // Nothing to deduplicate on: a plain insert, without the claim machinery (measured: a third of the
+      // statement's time on the server).
+      await db.tenantStatement(
+        tenantId,
+        insertDeliveries(sent.flatMap((record) => [record.row, ...record.deliveries])),
+      );
+      return records.map(() => true);
+    }
     const rows = sent.flatMap((record) => {
       const claim = {
         claimEndpoint: record.dedup ? record.endpointId : null,

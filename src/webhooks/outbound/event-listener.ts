@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../platform/db/client.js';
 import type { EventBus, PlatformEvent } from '../../platform/events.js';
 import { INTERNAL_EVENT_TYPES } from '../catalog.js';
-import type { DeliveryInsert, Fanout } from './fanout.js';
+import { type DeliveryInsert, type Fanout, insertDeliveries } from './fanout.js';
 
 const SELF_FANNED_OUT = new Set(['webhook.received']);
 const FLUSH_MS = 10;
@@ -50,7 +50,7 @@ export function listenForEvents(
         );
       }
       if (rows.length === 0) continue;
-      await db.tenantStatement(tenantId, fanout.enqueueStatement(rows));
+      await db.tenantStatement(tenantId, insertDeliveries(rows));
       enqueued += rows.length;
     }
     if (enqueued > 0) options.onEnqueued();

@@ -75,6 +75,13 @@ SELECT coalesce(v."id", gen_random_uuid()), v."tenantId", v."subscriptionId", v.
 FROM ${source}`;
 }
 
+/** The statement that inserts these rows (run it as their tenant): planned deliveries, inbound events. */
+export function insertDeliveries(rows: DeliveryInsert[]): SQL {
+  return insertDeliveriesFrom(
+    sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${DELIVERY_RECORD})`,
+  );
+}
+
 const TTL_MS = 30_000;
 
 /** `msg_` + 26 url-safe characters: printable ASCII without `.`, as Standard Webhooks asks. */
@@ -179,13 +186,6 @@ export function createFanout(
         });
       }
       return rows;
-    },
-
-    /** The statement that inserts planned rows (run it as their tenant). */
-    enqueueStatement(rows: DeliveryInsert[]): SQL {
-      return insertDeliveriesFrom(
-        sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${DELIVERY_RECORD})`,
-      );
     },
   };
 }
