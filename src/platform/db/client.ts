@@ -49,14 +49,14 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+const DOLLAR_TAG = '$krx$';
+
 /**
  * Renders a statement with its parameters inlined as literals, so that it can travel in one
  * multi-statement simple query (which takes no parameters). Strings are dollar-quoted, or else go
  * through pg's escapeLiteral; both are right whatever standard_conforming_strings says. Numbers,
  * booleans and null go as they are.
  */
-const DOLLAR_TAG = '$krx$';
-
 class InlineLiteralDialect extends PgDialect {
   override escapeString(text: string): string {
     // Dollar quoting takes the text as it is (no per-character escaping of what are often kilobytes of
