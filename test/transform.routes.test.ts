@@ -1,35 +1,30 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+/**
+ * The try-it route through the whole server (auth, body parsing, the problem handler), with the
+ * hostile expressions a tenant could send it: each ends in a problem document and the server keeps
+ * answering.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { problemSchema } from '../src/api/schemas.js';
-import { transformRoutes } from '../src/api/transform.routes.js';
-import { KryonixError } from '../src/platform/errors.js';
-import { validatorCompiler } from '../src/platform/http/validation.js';
+import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
 
-let app: FastifyInstance;
+let t: TestPlatform;
 
 beforeAll(async () => {
-  app = Fastify();
-  app.setValidatorCompiler(validatorCompiler);
-  app.addSchema(problemSchema);
-  // Stands in for the server's problem handler: every error leaves as a problem document.
-  app.setErrorHandler((error, _request, reply) => {
-    const known =
-      error instanceof KryonixError
-        ? error
-        : new KryonixError(
-            (error as { validation?: unknown }).validation ? 'KRX_VALIDATION_FAILED' : 'KRX_INTERNAL',
-            String(error),
-          );
-    return reply.code(known.status).type('application/problem+json').send(known.toProblem());
-  });
-  await app.register(transformRoutes, { prefix: '/api/integrations' });
-  await app.ready();
+  t = await startTestPlatform('pglite');
 });
 
-afterAll(() => app.close());
+afterAll(() => t.close());
 
-const post = (body: unknown) =>
-  app.inject({ method: 'POST', url: '/api/integrations/transform/test', payload: body as object });
+async function post(body: unknown) {
+  const response = await call(t.baseUrl, 'POST', '/api/integrations/transform/test', {
+    key: t.adminKey,
+    body,
+  });
+  return {
+    statusCode: response.status,
+    headers: { 'content-type': response.headers.get('content-type') ?? '' },
+    json: () => response.body,
+  };
+}
 
 describe('POST /api/integrations/transform/test', () => {
   it('runs the pipeline and answers the output with a trace', async () => {
@@ -125,5 +120,25 @@ describe('POST /api/integrations/transform/test', () => {
     const response = await post(body);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'KRX_VALIDATION_FAILED' });
+  });
+  it('stops expressions that would build huge values, and keeps serving', async () => {
+    for (const expression of [
+      '$length($pad("", 100000000, "x"))',
+      '( $d := function($t, $n){ $n = 0 ? $t : $d($t & $t, $n - 1) }; $length($d("xxxxxxxxxx", 40)) )',
+      '$length($join([1..20000].$pad("", 1000, "y")))',
+      '$length($replace($pad("", 5000000, "x"), "x", "yyy"))',
+      '$count($split($pad("", 10000000, "x") & $pad("", 10000000, "x"), ""))',
+    ]) {
+      const response = await post({ steps: [{ type: 'map', expression }], input: {} });
+      expect(response.statusCode, expression).toBe(422);
+      expect(response.json()).toMatchObject({
+        code: 'KRX_TRANSFORM_FAILED',
+        reason: 'KRX_LIMIT_EXCEEDED',
+        detail: expect.stringMatching(/exceeds the limit of 10485760/),
+      });
+    }
+    const after = await post({ steps: [{ type: 'map', expression: '{"ok": true}' }], input: {} });
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toMatchObject({ output: { ok: true } });
   });
 });

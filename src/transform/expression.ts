@@ -5,6 +5,7 @@ import { planFastPath } from './fast-path.js';
 import { FastTimeout } from './fast-runtime.js';
 import { EXTRA_FUNCTIONS } from './functions.js';
 import { invalid } from './issues.js';
+import { lengthCheckOnExit, lengthGuardedBuiltIns } from './length-guard.js';
 import { DEFAULT_LIMITS, limitsKey, type TransformLimits } from './limits.js';
 import { findRegexHazard, guardedRegExpClass } from './regex-guard.js';
 import { stripSequenceMarkers } from './sequence-markers.js';
@@ -94,7 +95,10 @@ function parse(text: string, limits: TransformLimits, fastPath: boolean): Compil
     ]);
   }
   assertRegexesSafe(expression.ast(), limits);
-  for (const fn of EXTRA_FUNCTIONS) expression.registerFunction(fn.name, fn.implementation, fn.signature);
+  for (const fn of [...EXTRA_FUNCTIONS, ...lengthGuardedBuiltIns(limits)])
+    expression.registerFunction(fn.name, fn.implementation, fn.signature);
+  // JSONata looks its hooks up by symbol in the environment; `assign` binds any key there.
+  expression.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, lengthCheckOnExit(limits));
   if (!fastPath) return { text, jsonata: expression, fallbackReason: 'fast path off' };
   const plan = planFastPath(expression.ast(), limits);
   return plan.supported

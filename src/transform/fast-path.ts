@@ -5,6 +5,7 @@ import {
   BAIL,
   boolean,
   boolize,
+  bounded,
   type Ctx,
   collapse,
   isArrayOfNumbers,
@@ -347,8 +348,11 @@ class Compiler {
         return (input, ctx) => {
           const l = lhs(input, ctx);
           const r = rhs(input, ctx);
-          return (l === undefined ? '' : (string(l) as string)).concat(
-            r === undefined ? '' : (string(r) as string),
+          return bounded(
+            ctx,
+            (l === undefined ? '' : (string(l) as string)).concat(
+              r === undefined ? '' : (string(r) as string),
+            ),
           );
         };
       default:
@@ -501,7 +505,7 @@ class Compiler {
     return (input, ctx) => {
       const values = args.map((arg) => arg(input, ctx));
       for (const value of values) if (isFunction(value)) throw BAIL;
-      return implementation(...signature.validate(values, input));
+      return bounded(ctx, implementation(...signature.validate(values, input)));
     };
   }
 }
@@ -601,6 +605,7 @@ export function planFastPath(ast: jsonata.ExprNode, limits: TransformLimits): Fa
         root: data,
         vars: slots === 0 ? EMPTY : new Array(slots),
         seqLimit,
+        maxLength: limits.expressionMaxLength,
         timeoutMs,
         started: Date.now(),
         ops: 0,

@@ -30,6 +30,8 @@ export interface Ctx {
   vars: unknown[];
   /** JSONata's `sequence` option: a sequence may not grow past it (0 = unbounded pushes). */
   seqLimit: number;
+  /** `expressionMaxLength`: a longer string or array makes the call JSONata's, which reports it. */
+  maxLength: number;
   timeoutMs: number;
   started: number;
   ops: number;
@@ -42,6 +44,12 @@ export function tick(ctx: Ctx): void {
   if ((++ctx.ops & 1023) === 0 && ctx.timeoutMs > 0 && Date.now() - ctx.started > ctx.timeoutMs) {
     throw new FastTimeout(ctx.timeoutMs);
   }
+}
+
+/** A string or array the fast path built, within the length bound (else JSONata re-runs and reports). */
+export function bounded<T>(ctx: Ctx, value: T): T {
+  if ((typeof value === 'string' || Array.isArray(value)) && value.length > ctx.maxLength) throw BAIL;
+  return value;
 }
 
 /** createSequence(): an empty sequence. */

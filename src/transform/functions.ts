@@ -9,7 +9,7 @@ import { readDate } from './dates.js';
  * which corrupts any text beyond Latin-1 ("日本" does not round-trip). Ours use UTF-8.
  */
 
-interface ExtraFunction {
+export interface ExtraFunction {
   name: string;
   signature: string;
   implementation: Parameters<jsonata.Expression['registerFunction']>[1];

@@ -1,5 +1,8 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { convertFormat, evaluateMapping, runPipeline, validateAgainstSchema } from './index.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 /*
  * Hostile input must end in a clear error, quickly, and leave the process serving. The time bounds
@@ -105,6 +108,58 @@ describe('hostile input', () => {
       code: 'KRX_TRANSFORM_FAILED',
       extensions: { step: 0, reason: 'KRX_LIMIT_EXCEEDED' },
     });
+  });
+
+  it('built-ins and concatenation that would outgrow the length bound are stopped', async () => {
+    const limits = { ...DEFAULT_LIMITS, expressionMaxLength: 1_000 };
+    for (const expression of [
+      '$pad("", 5000, "x")', // refused before it allocates
+      '$join([1..100].$pad("", 20, "y"))',
+      '$replace($pad("", 500, "x"), "x", "yyy")',
+      '$split($pad("", 900, "x") & $pad("", 900, "x"), "")',
+      'a & a & a', // fast path: it hands the call to JSONata, which reports the bound
+      '( $d := function($t, $n){ $n = 0 ? $t : $d($t & $t, $n - 1) }; $d("xx", 20) )',
+      '( $d := function($t, $n){ $n = 0 ? $t : $d($append($t, $t), $n - 1) }; $d([1], 20) )',
+    ]) {
+      const failure = await failsWithin(() =>
+        evaluateMapping({ expression }, { a: 'z'.repeat(400) }, limits),
+      );
+      expect(failure, expression).toMatchObject({
+        code: 'KRX_LIMIT_EXCEEDED',
+        message: expect.stringMatching(/exceeds the limit of 1000|maximum sequence length/),
+      });
+    }
+    // Within the bound the same built-ins answer as JSONata's own.
+    expect(await evaluateMapping({ expression: '$pad("ab", -5, "-")' }, {}, limits)).toBe('---ab');
+    expect(await evaluateMapping({ expression: '$split("a1b22c", /[0-9]+/, 2)' }, {}, limits)).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(await evaluateMapping({ expression: '$replace("aaa", "a", "bc", 2)' }, {}, limits)).toBe('bcbca');
+  });
+
+  it('leaves the heap where it found it', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const hostile = async () => {
+      for (const expression of [
+        '$length($pad("", 100000000, "x"))',
+        '$count($split($pad("", 9000000, "x"), ""))',
+        '( $d := function($t, $n){ $n = 0 ? $t : $d($t & $t, $n - 1) }; $d("xxxxxxxx", 40) )',
+        '[1..100000000]',
+      ]) {
+        await evaluateMapping({ expression }, {}).catch(() => undefined);
+      }
+      await Promise.resolve()
+        .then(() => convertFormat(deepJsonText, { from: 'json', to: 'xml' }))
+        .catch(() => undefined);
+    };
+    await hostile(); // first run: compiled-expression caches and JIT settle
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    await hostile();
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 * 1024 * 1024);
   });
 
   it('keeps serving afterwards', async () => {

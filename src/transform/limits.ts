@@ -15,6 +15,12 @@ export interface TransformLimits {
   expressionMaxDepth: number;
   /** Longest sequence (e.g. a range `[1..n]`) one JSONata evaluation may build. */
   expressionMaxSequence: number;
+  /**
+   * Longest string (characters) or array (items) one step of an evaluation may produce. Built-ins run
+   * to completion between JSONata's time checks, so `$pad`, `$split`, `$join`, `$replace` and `&` are
+   * bounded by size instead, before they allocate where the size is known in advance.
+   */
+  expressionMaxLength: number;
   /** Longest regular expression pattern accepted. */
   maxPatternLength: number;
   /** Longest string a regular expression is run against; bounds residual polynomial backtracking. */
@@ -28,6 +34,8 @@ export const DEFAULT_LIMITS: Readonly<TransformLimits> = Object.freeze({
   expressionTimeoutMs: 1_000,
   expressionMaxDepth: 500,
   expressionMaxSequence: 100_000,
+  // As large as the largest accepted input (maxInputBytes), so no value read from one is refused.
+  expressionMaxLength: 10 * 1024 * 1024,
   maxPatternLength: 256,
   maxRegexInputLength: 10_000,
 });
@@ -42,6 +50,7 @@ export function limitsKey(limits: TransformLimits): string {
     limits.expressionTimeoutMs,
     limits.expressionMaxDepth,
     limits.expressionMaxSequence,
+    limits.expressionMaxLength,
     limits.maxPatternLength,
     limits.maxRegexInputLength,
   ].join(',');

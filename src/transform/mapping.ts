@@ -13,14 +13,19 @@ export type Mapping = { expression: string } | { fields: FieldMapping[] };
  * the same stored list over on every request, and building the text costs more than evaluating it.
  */
 const fieldTexts = new LRUCache<string, string>({ max: 2_000 });
+/** The same list object again (a stored mapping held in memory): not even its JSON to build. */
+const fieldTextsByList = new WeakMap<FieldMapping[], string>();
 
 function fieldsText(fields: FieldMapping[]): string {
+  let text = fieldTextsByList.get(fields);
+  if (text !== undefined) return text;
   const key = JSON.stringify(fields);
-  let text = fieldTexts.get(key);
+  text = fieldTexts.get(key);
   if (text === undefined) {
     text = fieldsToExpression(fields);
     fieldTexts.set(key, text);
   }
+  fieldTextsByList.set(fields, text);
   return text;
 }
 
