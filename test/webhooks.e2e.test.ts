@@ -89,6 +89,44 @@ describeStores('webhooks', (store) => {
     expectProblem(badCidr, 400, 'KRX_VALIDATION_FAILED');
   });
 
+  it('refuses transformations, filters and templates that do not compile when they are saved', async () => {
+    const badPipeline = await admin('POST', '/endpoints', {
+      name: 'bad-pipeline',
+      transformationConfig: [{ type: 'map', expression: '{"a": ' }],
+    });
+    expectProblem(badPipeline, 400, 'KRX_VALIDATION_FAILED');
+    expect(badPipeline.body.errors[0].path).toBe('/transformationConfig/0/expression');
+
+    const target = { targetUrl: `${receiver.url}/never`, events: ['webhook.received'] };
+    const badFilter = await admin('POST', '/subscriptions', {
+      name: 'bad-filter',
+      ...target,
+      eventFilters: { where: { field: 'data.amount', op: 'between', value: 1 } },
+    });
+    expectProblem(badFilter, 400, 'KRX_VALIDATION_FAILED');
+    expect(badFilter.body.errors[0].path).toMatch(/^\/eventFilters\/where/);
+
+    // A filter nested a thousand groups deep is refused by its nesting bound, not by a stack overflow.
+    const deep = `${'{"all":['.repeat(1_000)}{"field":"type","op":"exists"}${']}'.repeat(1_000)}`;
+    const deepFilter = await call(t.baseUrl, 'POST', `${API}/subscriptions`, {
+      key: t.adminKey,
+      body: `{"name":"deep-filter","targetUrl":"${target.targetUrl}","events":["webhook.received"],"eventFilters":{"where":${deep}}}`,
+    });
+    expectProblem(deepFilter, 400, 'KRX_VALIDATION_FAILED');
+    expect(JSON.stringify(deepFilter.body)).toMatch(/nest at most 4 levels/);
+
+    const badTemplate = await admin('POST', '/subscriptions', {
+      name: 'bad-template',
+      ...target,
+      payloadTemplate: { total: '{{ data.amount * }}' },
+    });
+    expectProblem(badTemplate, 400, 'KRX_VALIDATION_FAILED');
+    expect(badTemplate.body.errors[0].path).toMatch(/^\/payloadTemplate\/total/);
+
+    const names = (await admin('GET', '/subscriptions')).body.items.map((s: { name: string }) => s.name);
+    expect(names).not.toEqual(expect.arrayContaining(['bad-filter', 'deep-filter', 'bad-template']));
+  });
+
   it('accepts Stripe-signed webhooks, rejects tampered ones with 401, and deduplicates on the event id', async () => {
     const secret = 'whsec_stripe_dedup_secret';
     const created = await endpoint({ name: 'stripe-dedup', authenticationType: 'stripe', secretKey: secret });

@@ -1,6 +1,6 @@
 import { FIELD_TRANSFORMS } from './field-mapping.js';
 import { STEP_TYPES, type StepType } from './steps.js';
-import { WHERE_OPERATORS } from './where.js';
+import { MAX_WHERE_NESTING, WHERE_OPERATORS } from './where.js';
 
 /*
  * JSON Schema (draft-07 and 2020-12 alike, no $ref) for a pipeline's step list, for API routes'
@@ -9,8 +9,6 @@ import { WHERE_OPERATORS } from './where.js';
  * branch and so corrupts the branch that should match.
  */
 
-/** How deeply `where` groups may nest; the schema is unrolled to this depth instead of using $ref. */
-export const MAX_WHERE_NESTING = 4;
 export const MAX_PIPELINE_STEPS = 50;
 
 /** JSON Schema's if/then/else, built in one place because `then` is a keyword here, not a thenable. */

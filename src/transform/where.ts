@@ -60,15 +60,37 @@ const COMPARISONS: Record<Exclude<WhereOperator, 'matches'>, Comparison> = {
 };
 
 /**
+ * How deeply `where` groups may nest: enforced here for every caller (a subscription's filter is not
+ * a pipeline step), and unrolled to this depth in the pipeline schema instead of a $ref.
+ */
+export const MAX_WHERE_NESTING = 4;
+
+/**
  * Compiles a `where` condition into a predicate that always returns a boolean: a missing field or a
  * type mismatch is simply `false` (except `ne`, `exists: false`). Throws KRX_VALIDATION_FAILED with
  * the path of the bad clause (`/all/1/op`).
  */
 export function compileWhere(condition: WhereCondition, limits: TransformLimits, path = ''): Predicate {
+  return compileCondition(condition, limits, path, 0);
+}
+
+function compileCondition(
+  condition: WhereCondition,
+  limits: TransformLimits,
+  path: string,
+  nesting: number,
+): Predicate {
   if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) {
     throw invalid('KRX_VALIDATION_FAILED', [{ path, message: 'A condition is an object' }]);
   }
-  if ('all' in condition || 'any' in condition) return compileGroup(condition, limits, path);
+  if ('all' in condition || 'any' in condition) {
+    if (nesting === MAX_WHERE_NESTING) {
+      throw invalid('KRX_VALIDATION_FAILED', [
+        { path, message: `"all"/"any" groups nest at most ${MAX_WHERE_NESTING} levels deep` },
+      ]);
+    }
+    return compileGroup(condition, limits, path, nesting + 1);
+  }
   return compileClause(condition, limits, path);
 }
 
@@ -76,6 +98,7 @@ function compileGroup(
   condition: { all: WhereCondition[] } | { any: WhereCondition[] },
   limits: TransformLimits,
   path: string,
+  nesting: number,
 ): Predicate {
   const key = 'all' in condition ? 'all' : 'any';
   const members = (condition as Record<string, unknown>)[key];
@@ -84,7 +107,9 @@ function compileGroup(
       { path: `${path}/${key}`, message: `"${key}" is a non-empty list` },
     ]);
   }
-  const predicates = members.map((member, i) => compileWhere(member, limits, `${path}/${key}/${i}`));
+  const predicates = members.map((member, i) =>
+    compileCondition(member, limits, `${path}/${key}/${i}`, nesting),
+  );
   return key === 'all'
     ? (data) => predicates.every((predicate) => predicate(data))
     : (data) => predicates.some((predicate) => predicate(data));
