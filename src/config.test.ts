@@ -24,6 +24,8 @@ describe('loadConfig', () => {
     ['KRYONIX_DANGEROUS_ALLOWED_NETWORKS', 'example.com'],
     ['API_AUTH_JWT_SECRET', 'short'],
     ['KRYONIX_DANGEROUS_FILE_ROOTS', 'relative/dir'],
+    ['API_TRANSFORM_RECORD', 'sometimes'],
+    ['API_TRANSFORM_RECORD', '1.5'],
   ])('refuses a wrong %s naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
@@ -33,6 +35,22 @@ describe('loadConfig', () => {
     expect(parseSize('512kb')).toBe(512 * 1024);
     expect(parseSize('1.5MB')).toBe(1.5 * 1024 * 1024);
     expect(loadConfig({ API_CACHE_MAX_SIZE: '100' }).cache.maxBytes).toBe(100 * 1024 * 1024);
+  });
+
+  it('reads which pipeline step runs are recorded', () => {
+    expect(loadConfig({}).transformRecord).toEqual({ failures: true, successRate: 0 });
+    expect(loadConfig({ API_TRANSFORM_RECORD: 'all' }).transformRecord).toEqual({
+      failures: true,
+      successRate: 1,
+    });
+    expect(loadConfig({ API_TRANSFORM_RECORD: 'off' }).transformRecord).toEqual({
+      failures: false,
+      successRate: 0,
+    });
+    expect(loadConfig({ API_TRANSFORM_RECORD: '0.05' }).transformRecord).toEqual({
+      failures: true,
+      successRate: 0.05,
+    });
   });
 
   it('takes roles and port from flags over the environment', () => {

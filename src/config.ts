@@ -33,6 +33,8 @@ export interface Config {
   readonly rateLimit: { readonly windowMs: number; readonly maxRequests: number };
   readonly cache: { readonly ttlSeconds: number; readonly maxBytes: number };
   readonly retry: { readonly attempts: number; readonly delayMs: number };
+  /** Which pipeline step runs become data_transformations rows: failures, and this share of the rest. */
+  readonly transformRecord: { readonly failures: boolean; readonly successRate: number };
   readonly webhook: {
     readonly timeoutMs: number;
     readonly maxRetries: number;
@@ -167,6 +169,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     description: 'Default retries of an idempotent upstream call.',
   },
   {
+    name: 'API_TRANSFORM_RECORD',
+    default: 'failures',
+    description:
+      'Pipeline steps recorded in data_transformations: failures, all, off, or a share such as 0.01 (failures plus that share of successful runs).',
+  },
+  {
     name: 'INTEGRATION_RETRY_DELAY',
     default: '500',
     description: 'Base backoff in ms (exponential, full jitter).',
@@ -260,6 +268,20 @@ function integer(env: Env, name: string, min: number, max = Number.MAX_SAFE_INTE
   if (value < min || value > max)
     throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function transformRecord(env: Env): Config['transformRecord'] {
+  const raw = read(env, 'API_TRANSFORM_RECORD').toLowerCase();
+  if (raw === 'failures') return { failures: true, successRate: 0 };
+  if (raw === 'all') return { failures: true, successRate: 1 };
+  if (raw === 'off') return { failures: false, successRate: 0 };
+  const share = Number(raw);
+  if (!/^(0|1|0?\.\d+)$/.test(raw) || share < 0 || share > 1)
+    throw new ConfigError(
+      'API_TRANSFORM_RECORD',
+      `expected failures, all, off or a share from 0 to 1, got "${raw}"`,
+    );
+  return { failures: true, successRate: share };
 }
 
 function bool(env: Env, name: string): boolean {
@@ -378,6 +400,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       attempts: integer(env, 'INTEGRATION_RETRY_ATTEMPTS', 0, 20),
       delayMs: integer(env, 'INTEGRATION_RETRY_DELAY', 0),
     },
+    transformRecord: transformRecord(env),
     webhook: {
       timeoutMs: integer(env, 'WEBHOOK_TIMEOUT', 1),
       maxRetries: integer(env, 'WEBHOOK_MAX_RETRIES', 0, 100),
