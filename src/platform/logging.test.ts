@@ -22,18 +22,95 @@ function capture() {
 }
 
 describe('log redaction', () => {
-  it('masks secret fields at the top level and one level down, without touching the logged object', () => {
+  it('masks secret fields at any depth, without touching the logged object', () => {
     const config = { clientSecret: 's3cr3t', baseUrl: 'https://x' };
-    const logged = { token: 'abc', config, nested: { deeper: { password: 'kept: two levels down' } } };
+    const logged = { token: 'abc', config, nested: { deeper: { password: 'two levels down' } } };
     const { logger, lines } = capture();
     logger.info(logged, 'hello');
     expect(lines[0]).toMatchObject({
       msg: 'hello',
       token: '[redacted]',
       config: { clientSecret: '[redacted]', baseUrl: 'https://x' },
+      nested: { deeper: { password: '[redacted]' } },
     });
     expect(config.clientSecret).toBe('s3cr3t');
     expect(logged.token).toBe('abc');
+  });
+
+  it('masks credentials, cookies and secret fields in any casing and at every depth pino writes', () => {
+    const secrets: string[] = [];
+    const secret = () => {
+      const value = `s3cret-${secrets.length}-${Math.random().toString(36).slice(2)}`;
+      secrets.push(value);
+      return value;
+    };
+    const fields = () => ({
+      authorization: secret(),
+      Authorization: secret(),
+      cookie: secret(),
+      'Set-Cookie': [secret()],
+      'x-api-key': secret(),
+      'X-API-KEY': secret(),
+      'proxy-authorization': secret(),
+      client_secret: secret(),
+      clientSecret: secret(),
+      privateKey: secret(),
+      private_key: secret(),
+      PASSPHRASE: secret(),
+      password: secret(),
+      token: secret(),
+      refresh_token: secret(),
+      botToken: secret(),
+      secret: secret(),
+      apiKey: secret(),
+      API_KEY: secret(),
+      credentials: { username: 'u', value: secret() },
+      sessionId: secret(),
+      kept: 'visible',
+    });
+    // The audit's line, and the same fields one to five levels down (pino writes six levels).
+    const error = Object.assign(new Error('upstream failed'), {
+      config: { url: 'https://x', headers: { Authorization: `Bearer ${secret()}`, Accept: 'json' } },
+      response: { headers: { 'set-cookie': secret() } },
+    });
+    const cause = Object.assign(new Error('cause'), { headers: { Cookie: secret() } });
+    const withCause = new Error('wrapped', { cause });
+    const lines = capture();
+    lines.logger.info({ ...fields(), headers: { authorization: secret() } }, 'audit');
+    lines.logger.error({ err: error }, 'call failed');
+    lines.logger.error({ err: withCause }, 'call failed');
+    lines.logger.info({ a: fields(), b: [{ c: fields() }], d: { e: { f: { g: fields() } } } }, 'deep');
+    lines.logger.info({ upstream: { request: { headers: { ...fields() } } } }, 'headers');
+
+    const written = JSON.stringify(lines.lines);
+    for (const value of secrets) expect(written).not.toContain(value);
+    expect(lines.lines[0]).toMatchObject({ kept: 'visible', headers: { authorization: '[redacted]' } });
+    expect(lines.lines[1].err).toMatchObject({
+      message: 'upstream failed',
+      config: { url: 'https://x', headers: { Authorization: '[redacted]', Accept: 'json' } },
+    });
+    expect((lines.lines[3] as any).d.e.f.g.kept).toBe('visible');
+    expect((lines.lines[3] as any).d.e.f.g.credentials).toBe('[redacted]');
+    // The logged objects themselves are untouched.
+    expect(error.config.headers.Authorization).toMatch(/^Bearer s3cret-/);
+  });
+
+  it('does not mask fields that only look alike, and cuts a line too large to check', () => {
+    expect(redactSecrets({ tokenCount: 3, maxTokens: 5, keyId: 'k', author: 'a' })).toEqual({
+      tokenCount: 3,
+      maxTokens: 5,
+      keyId: 'k',
+      author: 'a',
+    });
+    // A circular object ends at the depth bound instead of looping.
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    expect(() => redactSecrets({ circular })).not.toThrow();
+    // More objects than the walk checks: what is past the budget is not written unchecked.
+    const wide = Array.from({ length: 60 }, () =>
+      Array.from({ length: 60 }, () => ({ password: 'hidden-deep' })),
+    );
+    expect(JSON.stringify(redactSecrets({ wide }))).not.toContain('hidden-deep');
   });
 
   it('masks secret properties of errors and leaves clean objects as they are', () => {

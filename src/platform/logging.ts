@@ -7,53 +7,98 @@ import type { IncomingMessage } from 'node:http';
 import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import pino from 'pino';
 
-const SECRET_FIELDS = [
-  'password',
-  'secret',
-  'token',
-  'apiKey',
-  'clientSecret',
-  'refreshToken',
-  'accessToken',
-  'credentials',
-  'secretKey',
-];
-
-const SECRET_FIELD_SET: ReadonlySet<string> = new Set(SECRET_FIELDS);
+/**
+ * A key whose value is a credential, in any casing and spelling (`Authorization`, `x-api-key`,
+ * `client_secret`, `clientSecret`, `privateKey`, `Set-Cookie`, `refresh_token`, ...): matched on how the
+ * name ends, so `botToken` and `webhookSecret` are caught as well as `token` and `secret`.
+ */
+const SECRET_KEY =
+  /(?:authorization|cookie|pass(?:word|wd|phrase)|secret|token|api[-_]?key|private[-_]?key|credentials?|session[-_]?id)$/i;
 const CENSOR = '[redacted]';
 
-/** A copy of `value` with its secret fields masked, or undefined when it has none. */
-function censorFields(value: object): object | undefined {
-  let copy: Record<string, unknown> | undefined;
-  for (const key in value) {
-    if (!SECRET_FIELD_SET.has(key)) continue;
-    // An Error (or any class instance) stays one, with its non-enumerable message and stack.
-    copy ??=
-      Object.getPrototypeOf(value) === Object.prototype
-        ? { ...value }
-        : Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value));
-    copy![key] = CENSOR;
-  }
-  return copy;
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
 }
 
 /**
- * Masks secret-looking fields of a log object, top level and one level down (pino's `field` and
- * `*.field`), copying only what it changes. Our own pass instead of pino's `redact` with wildcard
- * paths: pino 10's redactor clones and walks every object-valued field of every line for those, which
- * cost about a fifth of a proxied call (measured with bench:gateway). `req` and `res` are left to their
- * serializers, which keep no headers.
+ * How deep and how wide the walk goes: as far as pino serialises (its depthLimit 5 and edgeLimit 100),
+ * one level more for the line itself, so nothing pino would write is left unwalked. What lies beyond
+ * MAX_DEPTH pino writes as "[Object]"; a line with more than MAX_NODES objects is cut there.
+ */
+const MAX_DEPTH = 6;
+const MAX_KEYS = 100;
+const MAX_NODES = 1000;
+
+/** A shallow copy that keeps an Error (or any class instance) one, with its message and stack. */
+function shallowCopy(value: object): Record<string, unknown> {
+  if (Array.isArray(value)) return [...value] as unknown as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null
+    ? { ...value }
+    : Object.create(proto, Object.getOwnPropertyDescriptors(value));
+}
+
+interface Walk {
+  nodes: number;
+}
+
+/** `value` with its secret fields masked at any depth, copying only the objects on a changed path. */
+function censor(value: object, depth: number, walk: Walk): object {
+  if (++walk.nodes > MAX_NODES) return { truncated: 'too many nested objects to check for secrets' };
+  let copy: Record<string, unknown> | undefined;
+  let seen = 0;
+  const source = value as Record<string, unknown>;
+  for (const key in source) {
+    if (++seen > MAX_KEYS) break; // pino writes no more than this of one object
+    const inner = source[key];
+    let replacement: unknown;
+    if (inner === null || inner === undefined || inner === CENSOR) continue;
+    if (isSecretKey(key)) replacement = CENSOR;
+    else if (typeof inner !== 'object') continue;
+    else if (depth >= MAX_DEPTH)
+      continue; // pino writes it as "[Object]"
+    else if (Buffer.isBuffer(inner) || ArrayBuffer.isView(inner)) continue;
+    else {
+      replacement = censor(inner, depth + 1, walk);
+      if (replacement === inner) continue;
+    }
+    copy ??= shallowCopy(value);
+    copy[key] = replacement;
+  }
+  // An error's cause is not enumerable, but pino's err serializer writes it.
+  const cause = value instanceof Error ? value.cause : undefined;
+  if (cause !== null && typeof cause === 'object' && depth < MAX_DEPTH) {
+    const censored = censor(cause, depth + 1, walk);
+    if (censored !== cause) {
+      copy ??= shallowCopy(value);
+      Object.defineProperty(copy, 'cause', { value: censored, configurable: true, writable: true });
+    }
+  }
+  return copy ?? value;
+}
+
+/**
+ * Masks secret-looking fields of a log object at any depth pino writes (`headers.authorization`,
+ * `err.config.headers.Authorization`, ...), case-insensitively, copying only what it changes. Our own
+ * walk instead of pino's `redact`: its paths can be neither case-insensitive nor of any depth, and with
+ * wildcards pino 10 clones and walks every object-valued field of every line, which cost about a fifth
+ * of a proxied call (bench:gateway). `req` and `res` are left to their serializers, which keep no
+ * headers. An access line is three keys, two of them skipped: the walk costs it a regex test.
  */
 export function redactSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let walk: Walk | undefined; // made only for a line with an object to walk: access lines have none
   let copy: Record<string, unknown> | undefined;
   for (const key in object) {
     const value = object[key];
     let replacement: unknown;
-    if (SECRET_FIELD_SET.has(key)) replacement = CENSOR;
-    else if (key === 'req' || key === 'res' || value === null || typeof value !== 'object') continue;
-    else if (Array.isArray(value)) continue;
-    else replacement = censorFields(value);
-    if (replacement === undefined) continue;
+    if (key === 'req' || key === 'res' || value === null || value === undefined) continue;
+    if (isSecretKey(key)) replacement = CENSOR;
+    else if (typeof value !== 'object') continue;
+    else {
+      walk ??= { nodes: 0 };
+      replacement = censor(value, 2, walk);
+      if (replacement === value) continue;
+    }
     copy ??= { ...object };
     copy[key] = replacement;
   }
