@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditRow, listAudit } from '../platform/audit.js';
 import type { Database } from '../platform/db/client.js';
 import { tenantOf } from '../platform/http/authenticate.js';
-import { decodeCursor, toPage } from '../platform/pagination.js';
+import { toPage } from '../platform/pagination.js';
 import { errorResponses, freeObject, pageOf, pageQuery, uuid } from './schemas.js';
 
 const entryView = {
@@ -20,7 +20,7 @@ const entryView = {
   },
 } as const;
 
-function toView(row: AuditRow) {
+function toView({ cursorAt: _position, ...row }: AuditRow) {
   return { ...row, createdAt: row.createdAt.toISOString() };
 }
 
@@ -63,7 +63,7 @@ export async function auditRoutes(app: FastifyInstance, { db }: { db: Database }
         listAudit(tx, {
           ...filters,
           limit: limit + 1,
-          before: decodeCursor(cursor),
+          cursor,
           from: from ? new Date(from) : undefined,
           to: to ? new Date(to) : undefined,
         }),

@@ -4,7 +4,7 @@
  * touch the database and are never returned (responses list their field names, masked).
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, ilike, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
@@ -12,7 +12,7 @@ import { isUniqueViolation } from '../platform/db/pg-errors.js';
 import { connectionHealthChecks, connections, connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
-import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 import { checkAgainstSchema } from './schema-check.js';
 
 /** What the credentials column holds: the envelope plus the (non-secret) names of its fields. */
@@ -202,25 +202,17 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
         );
       }
       if (query.search) filters.push(ilike(connections.name, `%${query.search.replace(/[%_\\]/g, '\\$&')}%`));
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(connections.createdAt, before.createdAt),
-            and(eq(connections.createdAt, before.createdAt), lt(connections.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(connections.createdAt, connections.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select({ row: connections, connectorName: connectors.name })
+          .select({ row: connections, connectorName: connectors.name, cursorAt: page.at })
           .from(connections)
           .innerJoin(connectors, eq(connectors.id, connections.connectorId))
-          .where(and(...filters))
-          .orderBy(desc(connections.createdAt), desc(connections.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
-      const flat = rows.map(({ row, connectorName }) => ({ ...row, connectorName }));
+      const flat = rows.map(({ row, connectorName, cursorAt }) => ({ ...row, connectorName, cursorAt }));
       return toPage(flat, query.limit, (row) => toView(row, row.connectorName));
     },
 
@@ -235,41 +227,24 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
       id: string,
       query: { limit: number; cursor?: string },
     ): Promise<Page<HealthCheckView>> {
-      const before = decodeCursor(query.cursor);
+      const page = keyset(connectionHealthChecks.checkedAt, connectionHealthChecks.id, query.cursor);
       const rows = await db.withTenant(tenantId, async (tx) => {
         await loadRow(tx, id);
         return tx
-          .select()
+          .select({ ...getTableColumns(connectionHealthChecks), cursorAt: page.at })
           .from(connectionHealthChecks)
-          .where(
-            and(
-              eq(connectionHealthChecks.connectionId, id),
-              before
-                ? or(
-                    lt(connectionHealthChecks.checkedAt, before.createdAt),
-                    and(
-                      eq(connectionHealthChecks.checkedAt, before.createdAt),
-                      lt(connectionHealthChecks.id, before.id),
-                    ),
-                  )
-                : undefined,
-            ),
-          )
-          .orderBy(desc(connectionHealthChecks.checkedAt), desc(connectionHealthChecks.id))
+          .where(and(eq(connectionHealthChecks.connectionId, id), page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1);
       });
-      return toPage(
-        rows.map((row) => ({ ...row, createdAt: row.checkedAt })),
-        query.limit,
-        (row) => ({
-          id: row.id,
-          kind: row.kind,
-          status: row.status,
-          message: row.message,
-          details: row.details as Record<string, unknown> | null,
-          checkedAt: row.checkedAt.toISOString(),
-        }),
-      );
+      return toPage(rows, query.limit, (row) => ({
+        id: row.id,
+        kind: row.kind,
+        status: row.status,
+        message: row.message,
+        details: row.details as Record<string, unknown> | null,
+        checkedAt: row.checkedAt.toISOString(),
+      }));
     },
 
     async create(context: RequestContext, tenantId: string, input: ConnectionInput): Promise<ConnectionView> {

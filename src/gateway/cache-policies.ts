@@ -3,13 +3,13 @@
  * response cache uses. Every change drops the tenant's cached policies (on every node) through
  * `cache.invalidate`. A policy may only name a connection of the same tenant; another tenant's is a 404.
  */
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { cachePolicies, connections } from '../platform/db/schema.js';
 import { KryonixError, notFound } from '../platform/errors.js';
-import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 import type { ResponseCache } from './cache.js';
 import type { CacheConditions, CachePolicyRecord, CacheStrategy } from './cache-rules.js';
 
@@ -108,21 +108,13 @@ export function createCachePolicyService(
       if (query.connectionId) filters.push(eq(cachePolicies.connectionId, query.connectionId));
       if (query.cacheStrategy) filters.push(eq(cachePolicies.cacheStrategy, query.cacheStrategy));
       if (query.isActive !== undefined) filters.push(eq(cachePolicies.isActive, query.isActive));
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(cachePolicies.createdAt, before.createdAt),
-            and(eq(cachePolicies.createdAt, before.createdAt), lt(cachePolicies.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(cachePolicies.createdAt, cachePolicies.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(cachePolicies), cursorAt: page.at })
           .from(cachePolicies)
-          .where(and(...filters))
-          .orderBy(desc(cachePolicies.createdAt), desc(cachePolicies.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
       return toPage(rows, query.limit, toView);

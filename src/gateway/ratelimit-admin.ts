@@ -6,12 +6,12 @@
  * The seed's current_usage / window_start columns are not maintained: counters live in memory or
  * Redis, never in a row updated per request.
  */
-import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, lte, type SQL } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { apiKeys, connections, rateLimitLogs, rateLimits } from '../platform/db/schema.js';
 import { KryonixError, notFound } from '../platform/errors.js';
-import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 import {
   LIMIT_TYPES,
   type LimitType,
@@ -191,21 +191,13 @@ export function createRateLimitAdmin(db: Database, limiter: { invalidate(tenantI
       if (query.resourceType) filters.push(eq(rateLimits.resourceType, query.resourceType));
       if (query.connectionId) filters.push(eq(rateLimits.connectionId, query.connectionId));
       if (query.isActive !== undefined) filters.push(eq(rateLimits.isActive, query.isActive));
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(rateLimits.createdAt, before.createdAt),
-            and(eq(rateLimits.createdAt, before.createdAt), lt(rateLimits.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(rateLimits.createdAt, rateLimits.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(rateLimits), cursorAt: page.at })
           .from(rateLimits)
-          .where(and(...filters))
-          .orderBy(desc(rateLimits.createdAt), desc(rateLimits.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
       return toPage(rows, query.limit, toView);
@@ -297,36 +289,24 @@ export function createRateLimitAdmin(db: Database, limiter: { invalidate(tenantI
       if (query.rateLimitId) filters.push(eq(rateLimitLogs.rateLimitId, query.rateLimitId));
       if (query.from) filters.push(gte(rateLimitLogs.timestamp, new Date(query.from)));
       if (query.to) filters.push(lte(rateLimitLogs.timestamp, new Date(query.to)));
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(rateLimitLogs.timestamp, before.createdAt),
-            and(eq(rateLimitLogs.timestamp, before.createdAt), lt(rateLimitLogs.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(rateLimitLogs.timestamp, rateLimitLogs.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(rateLimitLogs), cursorAt: page.at })
           .from(rateLimitLogs)
-          .where(and(...filters))
-          .orderBy(desc(rateLimitLogs.timestamp), desc(rateLimitLogs.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
-      return toPage(
-        rows.map((row) => ({ ...row, createdAt: row.timestamp })),
-        query.limit,
-        (row) => ({
-          id: row.id,
-          rateLimitId: row.rateLimitId,
-          resourceIdentifier: row.resourceIdentifier,
-          requestsCount: row.requestsCount,
-          limitExceeded: row.limitExceeded,
-          windowStart: row.timestamp.toISOString(),
-          resetTime: row.resetTime?.toISOString() ?? null,
-        }),
-      );
+      return toPage(rows, query.limit, (row) => ({
+        id: row.id,
+        rateLimitId: row.rateLimitId,
+        resourceIdentifier: row.resourceIdentifier,
+        requestsCount: row.requestsCount,
+        limitExceeded: row.limitExceeded,
+        windowStart: row.timestamp.toISOString(),
+        resetTime: row.resetTime?.toISOString() ?? null,
+      }));
     },
   };
 }

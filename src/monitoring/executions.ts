@@ -4,12 +4,12 @@
  * (tenant_id, started_at) index. Records were redacted when written (credentials masked), so they are
  * returned as stored.
  */
-import { and, desc, eq, gte, ilike, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, eq, gte, ilike, lte, or, type SQL } from 'drizzle-orm';
 import { type Database, isUuid } from '../platform/db/client.js';
 import { containsPattern } from '../platform/db/like.js';
 import { apiExecutions, connections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
-import { decodeCursor, encodeCursor, type Page } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 
 export const EXECUTION_STATUSES = ['success', 'failed', 'timeout', 'pending'] as const;
 export const EXECUTION_TYPES = ['api_call', 'batch', 'action', 'proxy'] as const;
@@ -93,31 +93,17 @@ export function createExecutionLogReader(db: Database) {
         const pattern = containsPattern(query.q);
         filters.push(or(ilike(apiExecutions.url, pattern), ilike(apiExecutions.errorMessage, pattern))!);
       }
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(apiExecutions.startedAt, before.createdAt),
-            and(eq(apiExecutions.startedAt, before.createdAt), lt(apiExecutions.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(apiExecutions.startedAt, apiExecutions.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select(summaryColumns)
+          .select({ ...summaryColumns, cursorAt: page.at })
           .from(apiExecutions)
           .leftJoin(connections, eq(connections.id, apiExecutions.connectionId))
-          .where(and(...filters))
-          .orderBy(desc(apiExecutions.startedAt), desc(apiExecutions.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
-      const items = rows.slice(0, query.limit);
-      const last = items.at(-1);
-      return {
-        items: items.map(summary),
-        nextCursor:
-          rows.length > query.limit && last ? encodeCursor({ createdAt: last.startedAt, id: last.id }) : null,
-      };
+      return toPage(rows, query.limit, summary);
     },
 
     async get(tenantId: string, id: string) {

@@ -3,10 +3,11 @@
  * transaction as the change it records (so an entry exists exactly when the change does).
  * Details must never carry secrets: callers pass field names, not values.
  */
-import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, lte, type SQL, sql } from 'drizzle-orm';
 import { actorOf, type Principal } from './auth/principal.js';
 import type { Tx } from './db/client.js';
 import { auditLog } from './db/schema.js';
+import { keyset } from './pagination.js';
 
 /** Who did it and from where: built once per request. */
 export interface RequestContext {
@@ -44,7 +45,8 @@ export async function audit(
 
 export interface AuditQuery {
   limit: number;
-  before?: { createdAt: Date; id: string };
+  /** nextCursor of the previous page. */
+  cursor?: string;
   action?: string;
   resourceType?: string;
   resourceId?: string;
@@ -52,7 +54,7 @@ export interface AuditQuery {
   to?: Date;
 }
 
-export type AuditRow = typeof auditLog.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect & { cursorAt: string };
 
 /** Newest first; runs inside withTenant, so RLS keeps it to the caller's tenant. */
 export async function listAudit(tx: Tx, query: AuditQuery): Promise<AuditRow[]> {
@@ -62,16 +64,11 @@ export async function listAudit(tx: Tx, query: AuditQuery): Promise<AuditRow[]> 
   if (query.resourceId) filters.push(eq(auditLog.resourceId, query.resourceId));
   if (query.from) filters.push(gte(auditLog.createdAt, query.from));
   if (query.to) filters.push(lte(auditLog.createdAt, query.to));
-  if (query.before) {
-    const { createdAt, id } = query.before;
-    filters.push(
-      or(lt(auditLog.createdAt, createdAt), and(eq(auditLog.createdAt, createdAt), lt(auditLog.id, id)))!,
-    );
-  }
+  const page = keyset(auditLog.createdAt, auditLog.id, query.cursor);
   return tx
-    .select()
+    .select({ ...getTableColumns(auditLog), cursorAt: page.at })
     .from(auditLog)
-    .where(and(...filters))
-    .orderBy(desc(auditLog.createdAt), desc(auditLog.id))
+    .where(and(...filters, page.where))
+    .orderBy(...page.orderBy)
     .limit(query.limit);
 }

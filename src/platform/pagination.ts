@@ -1,29 +1,62 @@
 /**
- * Keyset pagination shared by every list route: newest first by (created_at, id), the cursor an
- * opaque base64url of the last row's position. Asks for one row more than the page to know if
- * there is a next page.
+ * Keyset pagination shared by every list route: newest first by (time, id), the cursor an opaque
+ * base64url of the last row's position. Asks for one row more than the page to know if there is a
+ * next page.
+ *
+ * The position's time is the row's exact timestamp as Postgres text, microseconds included, read by
+ * the query itself (`keyset(...).at`): a JavaScript Date keeps milliseconds only, and a cursor built
+ * from one skipped every row that shared the last row's millisecond but not its microsecond.
  */
+import { type AnyColumn, desc, type SQL, sql } from 'drizzle-orm';
 import { KryonixError } from './errors.js';
 
 export interface Position {
-  createdAt: Date;
+  /** The row's time as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC, microseconds): exactly as stored. */
+  cursorAt: string;
   id: string;
 }
 
+const EXACT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function encodeCursor(position: Position): string {
-  return Buffer.from(`${position.createdAt.toISOString()}|${position.id}`).toString('base64url');
+  return Buffer.from(`${position.cursorAt}|${position.id}`).toString('base64url');
 }
 
 export function decodeCursor(cursor: string | undefined): Position | undefined {
   if (!cursor) return undefined;
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const [cursorAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (
+    extra !== undefined ||
+    !cursorAt ||
+    !EXACT_TIME.test(cursorAt) ||
+    Number.isNaN(Date.parse(cursorAt)) ||
+    !id ||
+    !UUID.test(id)
+  ) {
     throw new KryonixError('KRX_VALIDATION_FAILED', 'cursor is not a cursor this API returned', {
-      extensions: { errors: [{ path: '/cursor', message: 'invalid cursor' }] },
+      extensions: { errors: [{ path: '/querystring/cursor', message: 'invalid cursor' }] },
     });
   }
-  return { createdAt, id };
+  return { cursorAt, id };
+}
+
+/** A column's exact time as text in the cursor's format, for selecting as `cursorAt`. */
+export function exactTime(time: AnyColumn): SQL<string> {
+  return sql<string>`to_char(${time} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/**
+ * The pieces of one keyset query over (time, id), newest first: select `at` as `cursorAt`, add
+ * `where` to the filters (undefined on the first page) and order by `orderBy`.
+ */
+export function keyset(time: AnyColumn, id: AnyColumn, cursor: string | undefined) {
+  const before = decodeCursor(cursor);
+  return {
+    at: exactTime(time),
+    where: before ? sql`(${time}, ${id}) < (${before.cursorAt}::timestamptz, ${before.id}::uuid)` : undefined,
+    orderBy: [desc(time), desc(id)] as const,
+  };
 }
 
 export interface Page<T> {
@@ -31,7 +64,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** `rows` were fetched with limit + 1. */
+/** `rows` were fetched with limit + 1, each with its `cursorAt` (see `keyset`). */
 export function toPage<R extends Position, T>(rows: R[], limit: number, view: (row: R) => T): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);

@@ -3,13 +3,26 @@
  * manual redelivery of one, bulk replay of a subscription's, and the test send.
  */
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, ilike, inArray, isNotNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  eq,
+  getTableColumns,
+  gte,
+  ilike,
+  inArray,
+  isNotNull,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type Database, isUuid } from '../platform/db/client.js';
 import { containsPattern } from '../platform/db/like.js';
 import { webhookDeliveries, webhookDeliveryAttempts, webhookSubscriptions } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
-import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 import { envelopeOf, newMessageId } from './outbound/fanout.js';
 import { maxAttemptsOf, type RetryConfig, type RetryDefaults } from './outbound/retry-schedule.js';
 
@@ -89,21 +102,13 @@ export function createDeliveryLog(
           or(ilike(webhookDeliveries.targetUrl, pattern), ilike(webhookDeliveries.errorMessage, pattern))!,
         );
       }
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(webhookDeliveries.createdAt, before.createdAt),
-            and(eq(webhookDeliveries.createdAt, before.createdAt), lt(webhookDeliveries.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(webhookDeliveries.createdAt, webhookDeliveries.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(webhookDeliveries), cursorAt: page.at })
           .from(webhookDeliveries)
-          .where(and(...filters))
-          .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
       return toPage(rows, query.limit, (row) => toView(row, false));

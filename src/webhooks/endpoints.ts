@@ -5,7 +5,7 @@
  * shown once.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import type { Sealer } from '../platform/crypto.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
@@ -13,7 +13,7 @@ import { webhookEndpoints, webhookRejections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { parseCidrList } from '../platform/net/cidr.js';
-import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 import { compileSchema, validatePipeline } from '../transform/index.js';
 import {
   activeSecrets,
@@ -225,21 +225,13 @@ export function createEndpointAdmin(db: Database, sealer: Sealer, events: EventB
     async list(tenantId: string, query: EndpointListQuery): Promise<Page<EndpointView>> {
       const filters: SQL[] = [];
       if (query.isActive !== undefined) filters.push(eq(webhookEndpoints.isActive, query.isActive));
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(webhookEndpoints.createdAt, before.createdAt),
-            and(eq(webhookEndpoints.createdAt, before.createdAt), lt(webhookEndpoints.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(webhookEndpoints.createdAt, webhookEndpoints.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(webhookEndpoints), cursorAt: page.at })
           .from(webhookEndpoints)
-          .where(and(...filters))
-          .orderBy(desc(webhookEndpoints.createdAt), desc(webhookEndpoints.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
       return toPage(rows, query.limit, (row) => toView(row, undefined));

@@ -5,7 +5,7 @@
  * creation, by `GET .../secret` (audited) and after a rotation.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { checkTargetUrl } from '../gateway/ssrf.js';
 import { audit, type RequestContext } from '../platform/audit.js';
 import type { Sealer } from '../platform/crypto.js';
@@ -14,7 +14,7 @@ import { tenants, webhookSubscriptions } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { type CidrList, parseCidrList } from '../platform/net/cidr.js';
-import { decodeCursor, type Page, toPage } from '../platform/pagination.js';
+import { keyset, type Page, toPage } from '../platform/pagination.js';
 import { compileFilter, compileTemplate, type FilterSpec, type JsonValue } from '../transform/index.js';
 import { type RetryConfig, validateRetryConfig } from './outbound/retry-schedule.js';
 import {
@@ -214,21 +214,13 @@ export function createSubscriptionAdmin(
     async list(tenantId: string, query: SubscriptionListQuery): Promise<Page<SubscriptionView>> {
       const filters: SQL[] = [];
       if (query.isActive !== undefined) filters.push(eq(webhookSubscriptions.isActive, query.isActive));
-      const before = decodeCursor(query.cursor);
-      if (before) {
-        filters.push(
-          or(
-            lt(webhookSubscriptions.createdAt, before.createdAt),
-            and(eq(webhookSubscriptions.createdAt, before.createdAt), lt(webhookSubscriptions.id, before.id)),
-          )!,
-        );
-      }
+      const page = keyset(webhookSubscriptions.createdAt, webhookSubscriptions.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(webhookSubscriptions), cursorAt: page.at })
           .from(webhookSubscriptions)
-          .where(and(...filters))
-          .orderBy(desc(webhookSubscriptions.createdAt), desc(webhookSubscriptions.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
       return toPage(rows, query.limit, (row) => toView(row, secretsOf(row)));

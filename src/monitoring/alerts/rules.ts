@@ -8,7 +8,7 @@
  * channel a PATCH sends back masked.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../../platform/audit.js';
 import { actorOf } from '../../platform/auth/principal.js';
 import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../../platform/crypto.js';
@@ -17,7 +17,7 @@ import { isForeignKeyViolation } from '../../platform/db/pg-errors.js';
 import { alertEvents, integrationAlerts } from '../../platform/db/schema.js';
 import { KryonixError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
-import { decodeCursor, encodeCursor, type Page, toPage } from '../../platform/pagination.js';
+import { keyset, type Page, toPage } from '../../platform/pagination.js';
 
 export const ALERT_TYPES = [
   'error_rate',
@@ -326,20 +326,13 @@ export function createAlertRules(
       tenantId: string,
       query: { limit: number; cursor?: string },
     ): Promise<Page<ReturnType<typeof ruleView>>> {
-      const before = decodeCursor(query.cursor);
+      const page = keyset(integrationAlerts.createdAt, integrationAlerts.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select()
+          .select({ ...getTableColumns(integrationAlerts), cursorAt: page.at })
           .from(integrationAlerts)
-          .where(
-            before
-              ? or(
-                  lt(integrationAlerts.createdAt, before.createdAt),
-                  and(eq(integrationAlerts.createdAt, before.createdAt), lt(integrationAlerts.id, before.id)),
-                )
-              : undefined,
-          )
-          .orderBy(desc(integrationAlerts.createdAt), desc(integrationAlerts.id))
+          .where(page.where)
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
       return toPage(rows, query.limit, ruleView);
@@ -410,29 +403,21 @@ export function createAlertRules(
       const filters: SQL[] = [];
       if (query.alertId) filters.push(eq(alertEvents.alertId, query.alertId));
       if (query.state) filters.push(eq(alertEvents.resolved, query.state === 'resolved'));
-      const before = decodeCursor(query.cursor);
-      if (before)
-        filters.push(
-          or(
-            lt(alertEvents.createdAt, before.createdAt),
-            and(eq(alertEvents.createdAt, before.createdAt), lt(alertEvents.id, before.id)),
-          )!,
-        );
+      const page = keyset(alertEvents.createdAt, alertEvents.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
-          .select({ event: alertEvents, alertName: integrationAlerts.alertName })
+          .select({ event: alertEvents, alertName: integrationAlerts.alertName, cursorAt: page.at })
           .from(alertEvents)
           .leftJoin(integrationAlerts, eq(integrationAlerts.id, alertEvents.alertId))
-          .where(and(...filters))
-          .orderBy(desc(alertEvents.createdAt), desc(alertEvents.id))
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
           .limit(query.limit + 1),
       );
-      const items = rows.slice(0, query.limit);
-      const last = items.at(-1);
-      return {
-        items: items.map((row) => eventView({ ...row.event, alertName: row.alertName })),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last.event) : null,
-      };
+      return toPage(
+        rows.map(({ event, alertName, cursorAt }) => ({ ...event, alertName, cursorAt })),
+        query.limit,
+        eventView,
+      );
     },
 
     async acknowledge(context: RequestContext, tenantId: string, id: string) {
