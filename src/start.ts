@@ -30,6 +30,7 @@ import { createMonitoring, type Monitoring, sealPlainChannels } from './monitori
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import { createJwtVerifier } from './platform/auth/jwt.js';
 import { createKeyService } from './platform/auth/key-service.js';
+import { createTenantStatusCache, tenantStatusReader } from './platform/auth/tenant-status.js';
 import { loadKeyring, Sealer } from './platform/crypto.js';
 import { type Database, openDatabase } from './platform/db/client.js';
 import { createRedisEventTransport } from './platform/event-transport.js';
@@ -84,6 +85,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
     const transport = busRedis ? await createRedisEventTransport(busRedis) : cluster.transport;
     const events = createEventBus({ transport });
     const apiKeys = createApiKeyAuthenticator(db, events);
+    const tenantStatus = createTenantStatusCache(tenantStatusReader(db), events);
     const responseCache = await createResponseCache({ db, events, config });
     // Its warnings go to the server's logger once there is one.
     let log: FastifyBaseLogger | undefined;
@@ -157,7 +159,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       config,
       db,
       apiKeys,
-      verifyJwt: createJwtVerifier(config.jwt),
+      verifyJwt: createJwtVerifier(config.jwt, tenantStatus),
       keys: createKeyService(db, apiKeys),
       tenants,
       catalog: createCatalog(db),
@@ -199,6 +201,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
         await connectorAuth.close();
         await dispatcher.close();
         await apiKeys.close();
+        tenantStatus.close();
         await events.close();
         await db.close();
       },

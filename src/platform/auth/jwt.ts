@@ -2,11 +2,14 @@
  * Caller JWTs: HS256 with API_AUTH_JWT_SECRET, or RS256/ES256 from API_AUTH_JWKS_URL. The algorithm
  * is pinned per key source (an HS256 token is never checked against a JWKS public key and `none` is
  * never accepted); exp/nbf are checked, iss/aud when configured. Claims: `sub`, `tenant_id`, `role`.
+ * The claimed tenant must exist and be active, as an API key's must: a suspended tenant's tokens stop
+ * working like its keys do, and a token naming no tenant is a 401 rather than a failed write later.
  */
 import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
 import type { Config } from '../../config.js';
 import { isUuid } from '../db/client.js';
 import { type Principal, TENANT_ROLES, type TenantRole } from './principal.js';
+import type { TenantStatusCache } from './tenant-status.js';
 
 export type JwtVerifier = (token: string) => Promise<Principal | { error: string }>;
 
@@ -23,12 +26,15 @@ function principalFromClaims(payload: JWTPayload): Principal | { error: string }
   return { kind: 'jwt', subject: payload.sub, tenantId, role: role as TenantRole };
 }
 
-export function createJwtVerifier(jwt: Config['jwt']): JwtVerifier {
+export function createJwtVerifier(
+  jwt: Config['jwt'],
+  tenants: Pick<TenantStatusCache, 'isActive'>,
+): JwtVerifier {
   const secret = jwt.secret ? new TextEncoder().encode(jwt.secret) : undefined;
   const jwks = jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : undefined;
   const claims = { issuer: jwt.issuer, audience: jwt.audience, requiredClaims: ['exp'] };
 
-  return async (token) => {
+  async function verify(token: string): Promise<Principal | { error: string }> {
     try {
       const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
         alg?: string;
@@ -52,5 +58,14 @@ export function createJwtVerifier(jwt: Config['jwt']): JwtVerifier {
         return { error: 'the token signature or format is not valid' };
       return { error: 'the token is malformed' };
     }
+  }
+
+  return async (token) => {
+    const verified = await verify(token);
+    if ('error' in verified || !verified.tenantId) return verified;
+    // Checked only after the signature: an unsigned claim never costs a database read.
+    if (!(await tenants.isActive(verified.tenantId)))
+      return { error: "the token's tenant does not exist or is suspended" };
+    return verified;
   };
 }
