@@ -174,7 +174,11 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       monitoring,
       gateway,
       proxy,
-      readiness: [{ name: 'database', check: () => db.isReady() }],
+      // With REDIS_URL, a node without Redis cannot share rate limits, cache or change events: not ready.
+      readiness: [
+        { name: 'database', check: () => db.isReady() },
+        ...(busRedis ? [{ name: 'redis', check: () => busRedis.ping() }] : []),
+      ],
     });
     log = app.log;
     const limiter = rateLimiter;

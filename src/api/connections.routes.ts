@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ConnectionService } from '../connectors/connections.js';
 import type { EndpointService } from '../connectors/endpoints.js';
 import { tenantOf } from '../platform/http/authenticate.js';
+import { STORED_TRANSFORMATIONS_SCHEMA } from '../transform/index.js';
 import { errorResponses, freeObject, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const environment = { enum: ['development', 'staging', 'production'] } as const;
@@ -47,6 +48,7 @@ const connectionBody = {
     },
     healthCheckInterval: { type: 'integer', minimum: 10, maximum: 86_400 },
     status: { enum: ['active', 'inactive'] },
+    transformations: STORED_TRANSFORMATIONS_SCHEMA,
   },
   additionalProperties: false,
 } as const;
@@ -72,6 +74,7 @@ const connectionView = {
     healthCheckInterval: { type: 'integer' },
     lastHealthCheck: { type: ['string', 'null'] },
     lastTested: { type: ['string', 'null'] },
+    transformations: { description: 'Stored pipelines { request?, response? } or null' },
     createdBy: { type: 'string' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
@@ -91,8 +94,11 @@ const endpointBody = {
     httpMethod: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] },
     headers: { ...stringMap, type: ['object', 'null'] },
     queryParams: { ...stringMap, type: ['object', 'null'] },
-    bodyTemplate: {},
-    responseMapping: {},
+    bodyTemplate: { description: 'Template rendered over the call data: the request body sent' },
+    responseMapping: {
+      description: 'JSONata text, { expression } or { fields }: maps a successful answer',
+    },
+    transformations: STORED_TRANSFORMATIONS_SCHEMA,
     timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
     retryConfig: { type: ['object', 'null'], additionalProperties: true },
     rateLimitConfig: { type: ['object', 'null'], additionalProperties: true },
@@ -113,6 +119,7 @@ const endpointView = {
     queryParams: { type: ['object', 'null'], additionalProperties: { type: 'string' } },
     bodyTemplate: {},
     responseMapping: {},
+    transformations: {},
     timeoutSeconds: { type: 'integer' },
     retryConfig: { type: ['object', 'null'], additionalProperties: true },
     rateLimitConfig: { type: ['object', 'null'], additionalProperties: true },

@@ -13,6 +13,7 @@ import { connectionHealthChecks, connections, connectors } from '../platform/db/
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { keyset, type Page, toPage } from '../platform/pagination.js';
+import { checkStoredPresets, type StoredTransformations } from '../transform/index.js';
 import { checkAgainstSchema } from './schema-check.js';
 
 /** What the credentials column holds: the envelope plus the (non-secret) names of its fields. */
@@ -30,6 +31,7 @@ export interface ConnectionInput {
   credentials?: Record<string, unknown> | null;
   healthCheckInterval?: number;
   status?: 'active' | 'inactive';
+  transformations?: StoredTransformations | null;
 }
 
 export type ConnectionPatch = Partial<Omit<ConnectionInput, 'connectorId'>>;
@@ -49,6 +51,7 @@ export interface ConnectionView {
   healthCheckInterval: number;
   lastHealthCheck: string | null;
   lastTested: string | null;
+  transformations: StoredTransformations | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -89,6 +92,7 @@ function toView(row: ConnectionRow, connectorName: string): ConnectionView {
     healthCheckInterval: row.healthCheckInterval,
     lastHealthCheck: row.lastHealthCheck?.toISOString() ?? null,
     lastTested: row.lastTested?.toISOString() ?? null,
+    transformations: (row.transformations as StoredTransformations | null) ?? null,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -253,6 +257,7 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
         const view = await db.withTenant(tenantId, async (tx) => {
           const connector = await findConnector(tx, input.connectorId);
           validateAgainstConnector(connector, input.config, mergedAuth(input.authConfig, input.credentials));
+          checkStoredPresets({ transformations: input.transformations });
           const [row] = await tx
             .insert(connections)
             .values({
@@ -268,6 +273,7 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
               credentials: input.credentials ? seal(id, input.credentials) : null,
               status: input.status ?? 'active',
               healthCheckInterval: input.healthCheckInterval ?? 300,
+              transformations: input.transformations ?? null,
               createdBy: context.principal.subject,
             })
             .returning();
@@ -319,6 +325,7 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
             patch.config ?? row.config,
             authChanged ? mergedAuth(authConfig, credentials) : null,
           );
+          checkStoredPresets({ transformations: patch.transformations });
           const [updated] = await tx
             .update(connections)
             .set({
@@ -335,6 +342,7 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
                     : null,
               status: patch.status,
               healthCheckInterval: patch.healthCheckInterval,
+              transformations: patch.transformations,
               updatedAt: sql`now()`,
             })
             .where(eq(connections.id, id))

@@ -5,6 +5,8 @@ import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { isUniqueViolation } from '../platform/db/pg-errors.js';
 import { connectionEndpoints, connections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
+import type { EventBus } from '../platform/events.js';
+import { checkStoredPresets, type StoredTransformations } from '../transform/index.js';
 
 export interface EndpointInput {
   endpointName: string;
@@ -17,6 +19,7 @@ export interface EndpointInput {
   timeoutSeconds?: number;
   retryConfig?: Record<string, unknown> | null;
   rateLimitConfig?: Record<string, unknown> | null;
+  transformations?: StoredTransformations | null;
   isActive?: boolean;
 }
 
@@ -42,7 +45,11 @@ function endpointNotFound(id: string): KryonixError {
   return new KryonixError('KRX_NOT_FOUND', `endpoint ${id} not found`);
 }
 
-export function createEndpointService(db: Database) {
+/**
+ * `events`: a change is announced as `connection.updated`, so gateways drop the connection they hold
+ * (with its endpoints' compiled pipelines) on every node.
+ */
+export function createEndpointService(db: Database, events: EventBus) {
   const scoped = (connectionId: string, id: string) =>
     and(eq(connectionEndpoints.connectionId, connectionId), eq(connectionEndpoints.id, id));
 
@@ -56,7 +63,22 @@ export function createEndpointService(db: Database) {
     }
   }
 
+  const changed = (tenantId: string, connectionId: string) =>
+    events.publish('connection.updated', { tenantId, connectionId });
+
   return {
+    /** Every active endpoint of a connection, for the gateway to match calls against. */
+    active(tenantId: string, connectionId: string): Promise<EndpointRow[]> {
+      return db.withTenant(tenantId, (tx) =>
+        tx
+          .select()
+          .from(connectionEndpoints)
+          .where(
+            and(eq(connectionEndpoints.connectionId, connectionId), eq(connectionEndpoints.isActive, true)),
+          ),
+      );
+    },
+
     list(tenantId: string, connectionId: string): Promise<EndpointView[]> {
       return db.withTenant(tenantId, async (tx) => {
         await requireConnection(tx, connectionId);
@@ -80,13 +102,14 @@ export function createEndpointService(db: Database) {
       });
     },
 
-    create(
+    async create(
       context: RequestContext,
       tenantId: string,
       connectionId: string,
       input: EndpointInput,
     ): Promise<EndpointView> {
-      return guard(input.endpointName, () =>
+      checkStoredPresets(input);
+      const view = await guard(input.endpointName, () =>
         db.withTenant(tenantId, async (tx) => {
           await requireConnection(tx, connectionId);
           const [row] = await tx
@@ -102,16 +125,19 @@ export function createEndpointService(db: Database) {
           return toView(row);
         }),
       );
+      changed(tenantId, connectionId);
+      return view;
     },
 
-    update(
+    async update(
       context: RequestContext,
       tenantId: string,
       connectionId: string,
       id: string,
       patch: Partial<EndpointInput>,
     ): Promise<EndpointView> {
-      return guard(patch.endpointName, () =>
+      checkStoredPresets(patch);
+      const view = await guard(patch.endpointName, () =>
         db.withTenant(tenantId, async (tx) => {
           await requireConnection(tx, connectionId);
           const [row] = isUuid(id)
@@ -128,10 +154,12 @@ export function createEndpointService(db: Database) {
           return toView(row);
         }),
       );
+      changed(tenantId, connectionId);
+      return view;
     },
 
-    remove(context: RequestContext, tenantId: string, connectionId: string, id: string): Promise<void> {
-      return db.withTenant(tenantId, async (tx) => {
+    async remove(context: RequestContext, tenantId: string, connectionId: string, id: string): Promise<void> {
+      await db.withTenant(tenantId, async (tx) => {
         await requireConnection(tx, connectionId);
         const deleted = isUuid(id)
           ? await tx.delete(connectionEndpoints).where(scoped(connectionId, id)).returning()
@@ -143,6 +171,7 @@ export function createEndpointService(db: Database) {
           resourceId: id,
         });
       });
+      changed(tenantId, connectionId);
     },
   };
 }

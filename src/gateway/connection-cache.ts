@@ -1,17 +1,19 @@
 /**
  * What the gateway knows about a connection, resolved once and kept in memory: its settings, its
  * decrypted credentials (the decryption is audited when the entry is filled) and the SSRF-guarded
- * dispatcher for its tenant's allow-list. Entries are dropped when the connection or tenant changes
+ * dispatcher for its tenant's allow-list, its stored pipelines and its endpoints' compiled. Entries are dropped when the connection or tenant changes
  * (platform events), so a call does no configuration read.
  */
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
 import type { ConnectionService } from '../connectors/connections.js';
+import type { EndpointService } from '../connectors/endpoints.js';
 import type { RequestContext } from '../platform/audit.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { parseCidrList } from '../platform/net/cidr.js';
 import type { TenantService } from '../platform/tenancy.js';
+import { type CompiledTransformations, compilePresets } from '../transform/index.js';
 import { createScrubber, type Scrubber } from './body.js';
 import { type CircuitSettings, DEFAULT_CIRCUIT } from './circuit.js';
 import { type RetryPolicy, retryPolicy } from './retry.js';
@@ -34,6 +36,35 @@ export interface ResolvedConnection {
   /** Masks the credentials wherever they would reach a caller or a record. */
   scrub: Scrubber;
   dispatcher: Dispatcher;
+  /** Stored pipelines run around execute calls (the streaming proxy passes bodies through untouched). */
+  transformations: CompiledTransformations;
+  endpoints: ResolvedEndpoint[];
+}
+
+/** A stored endpoint: a call with its method and path runs its pipelines instead of the connection's. */
+export interface ResolvedEndpoint {
+  id: string;
+  method: string;
+  /** The endpoint URL as a pattern: `{name}` stands for one path segment. */
+  path: RegExp;
+  transformations: CompiledTransformations;
+}
+
+/** The stored endpoint a call targets, if any: same method, path (without query) matching its URL. */
+export function endpointFor(
+  connection: ResolvedConnection,
+  method: string,
+  endpoint: string,
+): ResolvedEndpoint | undefined {
+  if (connection.endpoints.length === 0) return undefined;
+  const path = `/${endpoint.split('?')[0].replace(/^\/+/, '')}`;
+  return connection.endpoints.find((candidate) => candidate.method === method && candidate.path.test(path));
+}
+
+function endpointPattern(endpointUrl: string): RegExp {
+  const path = `/${endpointUrl.split('?')[0].replace(/^\/+/, '')}`;
+  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/{}]+\}/g, '[^/]+');
+  return new RegExp(`^${escaped}/?$`);
 }
 
 export interface ConnectionCache {
@@ -54,10 +85,11 @@ interface RestConfig {
 export function createConnectionCache(deps: {
   config: Config;
   connections: ConnectionService;
+  endpoints: EndpointService;
   tenants: TenantService;
   events: EventBus;
 }): ConnectionCache {
-  const { config, connections, tenants, events } = deps;
+  const { config, connections, endpoints, tenants, events } = deps;
   const entries = new Map<string, Promise<ResolvedConnection>>();
   const dispatchers = new Map<string, Dispatcher>();
 
@@ -95,6 +127,7 @@ export function createConnectionCache(deps: {
       );
     }
     const tenant = await tenants.get(tenantId);
+    const stored = await endpoints.active(tenantId, connectionId);
     const credentials =
       (await connections.openCredentials(context, tenantId, connectionId, 'gateway call')) ?? {};
     return {
@@ -119,6 +152,13 @@ export function createConnectionCache(deps: {
         ...config.dangerousAllowedNetworks,
         ...(tenant.settings.allowedNetworks ?? []),
       ]),
+      transformations: compilePresets({ transformations: view.transformations }),
+      endpoints: stored.map((row) => ({
+        id: row.id,
+        method: row.httpMethod.toUpperCase(),
+        path: endpointPattern(row.endpointUrl),
+        transformations: compilePresets(row as Parameters<typeof compilePresets>[0]),
+      })),
     };
   }
 

@@ -1,21 +1,24 @@
 /**
  * `execute` and `batch`: the seed's executeAPICall / executeBatchAPICall. A call names a path under
- * the connection; the gateway maps the input, applies the policies (rate limit, cache, retries,
- * circuit), maps the response and records the execution. Upstream 4xx/5xx answers are results
+ * the connection; the gateway maps the input, runs the stored request pipeline (the matching
+ * endpoint's, else the connection's), applies the policies (rate limit, cache, retries, circuit), runs
+ * the stored response pipeline on a successful answer, maps the response and records the execution
+ * with the step runs API_TRANSFORM_RECORD keeps. Upstream 4xx/5xx answers are results
  * (`status: "error"` with the upstream's statusCode), not gateway errors.
  */
 import pLimit from 'p-limit';
 import type { RequestContext } from '../platform/audit.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
-import { evaluateMapping, type Mapping } from '../transform/index.js';
+import { type CompiledPipeline, evaluateMapping, type Mapping } from '../transform/index.js';
 import { decodeBody, scrubValue } from './body.js';
 import type { ResponseCache } from './cache.js';
-import type { ConnectionCache, ResolvedConnection } from './connection-cache.js';
+import { type ConnectionCache, endpointFor, type ResolvedConnection } from './connection-cache.js';
 import type { ExecutionLog, ExecutionType } from './execution-log.js';
 import { forwardableHeaders } from './headers.js';
 import type { GatewayRateLimiter } from './ratelimit.js';
 import { recordCall } from './record.js';
+import type { StepRecording, StepRecordingFactory } from './step-records.js';
 import type { UpstreamCaller, UpstreamResponse } from './upstream.js';
 import { buildUpstreamUrl } from './url.js';
 
@@ -90,6 +93,24 @@ export interface GatewayDeps {
   log: ExecutionLog;
   events: EventBus;
   defaultTimeoutMs: number;
+  recording: StepRecordingFactory;
+}
+
+/** Runs a stored pipeline; a filter that stops it stops the call's request, or empties its answer. */
+async function runStored(
+  pipeline: CompiledPipeline,
+  side: 'request' | 'response',
+  data: unknown,
+  recording: StepRecording,
+): Promise<unknown> {
+  const result = await pipeline.run(data ?? null, recording.record);
+  if (result.filtered && side === 'request')
+    throw new KryonixError(
+      'KRX_TRANSFORM_FAILED',
+      'a filter of the stored request pipeline rejected the data; nothing was sent',
+      { extensions: { pipeline: side, steps: result.steps } },
+    );
+  return result.output;
 }
 
 export function createGatewayService(deps: GatewayDeps): GatewayService {
@@ -129,6 +150,13 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     const startedAt = new Date();
     const method = input.method.toUpperCase();
     const { scrub } = connection;
+    const endpoint = endpointFor(connection, method, input.endpoint);
+    const { request: requestPipeline, response: responsePipeline } = (endpoint ?? connection).transformations;
+    const recording = deps.recording({
+      tenantId: caller.tenantId,
+      executionId,
+      scrub: scrub.longest > 0 ? scrub : undefined,
+    });
     let url: URL | undefined;
     let headers: Record<string, string> = {};
     let outcome:
@@ -140,9 +168,13 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       url = buildUpstreamUrl(connection.baseUrl, { endpoint: input.endpoint, query: input.queryParams });
       headers = forwardableHeaders(input.headers ?? {}, { dropPlatformCredentials: true });
       delete headers['content-length']; // the gateway encodes the body, so it sets the length
-      const data = input.inputMapping
-        ? await evaluateMapping(toMapping(input.inputMapping), input.data ?? null)
+      const inputMapping = input.inputMapping && toMapping(input.inputMapping);
+      let data = inputMapping
+        ? await recording.step('map', 'inputMapping', inputMapping, input.data ?? null, () =>
+            evaluateMapping(inputMapping, input.data ?? null),
+          )
         : input.data;
+      if (requestPipeline) data = await runStored(requestPipeline, 'request', data, recording);
       const body = requestBodyOf(data, headers);
       const deadline =
         Date.now() + Math.min(input.timeout ?? connection.timeoutMs, deps.defaultTimeoutMs * 10);
@@ -174,11 +206,17 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       );
       outcome = { ...upstreamCall, response: cached.response, cacheStatus: cached.cacheStatus };
       const decoded = decodeBody(cached.response.body, cached.response.headers['content-type']);
-      const mapped =
-        input.responseMapping && decoded.encoding === undefined
-          ? await evaluateMapping(toMapping(input.responseMapping), decoded.data)
-          : decoded.data;
       const ok = cached.response.status < 400;
+      // Stored pipelines shape the provider's answers, not its error documents.
+      let mapped =
+        responsePipeline && ok && decoded.encoding === undefined
+          ? await runStored(responsePipeline, 'response', decoded.data, recording)
+          : decoded.data;
+      const responseMapping = input.responseMapping && toMapping(input.responseMapping);
+      if (responseMapping && decoded.encoding === undefined)
+        mapped = await recording.step('map', 'responseMapping', responseMapping, mapped, () =>
+          evaluateMapping(responseMapping, mapped),
+        );
       result = {
         status: ok ? 'success' : 'error',
         data: scrubValue(mapped, scrub),
@@ -211,6 +249,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       executionType,
       tenantId: caller.tenantId,
       connection,
+      endpointId: endpoint?.id ?? null,
       method,
       url: url?.href ?? `${connection.baseUrl.href}${input.endpoint}`,
       requestHeaders: headers,
@@ -231,6 +270,7 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
       startedAt,
       durationMs: result.executionTime,
       triggeredBy: input.triggeredBy ?? 'api',
+      transformations: recording.rows(),
     });
     if (failure && executionType !== 'batch')
       throw Object.assign(failure, { extensions: { ...failure.extensions, executionId } });

@@ -1,5 +1,6 @@
 /**
- * Execution records (api_executions), written off the hot path: calls append to a bounded buffer
+ * Execution records (api_executions) and the pipeline step runs that belong to them
+ * (data_transformations), written off the hot path: calls append to a bounded buffer
  * that is flushed in multi-row inserts (every 250 ms or 500 rows). A batch travels as ONE JSON
  * parameter expanded by `json_populate_recordset`: serialising it is one JSON.stringify per row, where
  * a query builder's per-value parameters cost several times the gateway call itself (measured with
@@ -43,16 +44,37 @@ export interface ExecutionRecord {
   scrub?: (text: string) => string;
 }
 
+/** One pipeline step run, for data_transformations; its execution (if any) is recorded with it. */
+export interface TransformationRecord {
+  tenantId: string;
+  executionId: string | null;
+  type: string;
+  name: string | null;
+  input: unknown;
+  output: unknown;
+  config: unknown;
+  error: string | null;
+  processingTimeMs: number;
+  status: 'success' | 'filtered' | 'failed';
+  createdAt: Date;
+  scrub?: (text: string) => string;
+}
+
 export interface ExecutionLogStats {
   buffered: number;
   written: number;
   dropped: number;
   failedFlushes: number;
+  transformationsWritten: number;
+  transformationsDropped: number;
 }
 
 export interface ExecutionLog {
   newId(): string;
-  record(record: ExecutionRecord): void;
+  /** `transformations`: the step runs of this call's pipelines that are to be kept. */
+  record(record: ExecutionRecord, transformations?: readonly TransformationRecord[]): void;
+  /** Step runs with no execution (an inbound webhook's pipeline). */
+  recordTransformations(records: readonly TransformationRecord[]): void;
   /** Writes everything buffered now (tests, shutdown). */
   flush(): Promise<void>;
   stats(): ExecutionLogStats;
@@ -104,51 +126,107 @@ function toRowJson(record: ExecutionRecord): string {
   return record.scrub ? record.scrub(text) : text;
 }
 
-export function createExecutionLog(db: Database, options: ExecutionLogOptions = {}): ExecutionLog {
-  const maxBuffered = options.maxBuffered ?? 50_000;
-  const batchSize = options.batchSize ?? 500;
-  const buffer: ExecutionRecord[] = [];
+function toTransformationRowJson(record: TransformationRecord): string {
+  const row: Record<string, unknown> = {
+    id: randomUUID(),
+    tenant_id: record.tenantId,
+    transformation_type: record.type,
+    processing_time: Math.round(record.processingTimeMs),
+    status: record.status,
+    created_at: record.createdAt.toISOString(),
+  };
+  if (record.executionId) row.execution_id = record.executionId;
+  if (record.name !== null) row.transformer_name = record.name;
+  if (record.input !== undefined && record.input !== null) row.input_data = record.input;
+  if (record.output !== undefined && record.output !== null) row.output_data = record.output;
+  if (record.config !== undefined) row.transformation_config = record.config;
+  if (record.error !== null) row.error_message = record.error;
+  const text = JSON.stringify(row);
+  return record.scrub ? record.scrub(text) : text;
+}
+
+const insertInto = (table: string) =>
+  `INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`;
+
+/**
+ * One table's buffer and its batched writer. Rows reach the database in buffer order; a batch that
+ * fails a foreign key (its connection or execution deleted meanwhile) is written row by row, the
+ * orphans dropped; a batch the database cannot take goes back to the buffer as far as it fits.
+ */
+function createTableQueue<T>(
+  db: Database,
+  table: string,
+  toJson: (record: T) => string,
+  limits: { maxBuffered: number; batchSize: number },
+  /** Called with records once they are in the table. */
+  onWritten: (records: T[]) => void = () => {},
+) {
+  const buffer: T[] = [];
   const stats = { written: 0, dropped: 0, failedFlushes: 0 };
-  let flushing: Promise<void> | undefined;
-
   // One statement, so no transaction around it: one round trip per batch, not three.
-  const insert = (records: ExecutionRecord[]) =>
-    db.pool.query(
-      'INSERT INTO api_executions SELECT * FROM json_populate_recordset(NULL::api_executions, $1::json)',
-      [`[${records.map(toRowJson).join(',')}]`],
-    );
+  const insert = (records: T[]) => db.pool.query(insertInto(table), [`[${records.map(toJson).join(',')}]`]);
 
-  /** A connection deleted since its calls were buffered fails the batch's foreign key: write the rest alone. */
-  async function insertSkippingOrphans(batch: ExecutionRecord[]): Promise<void> {
+  async function insertSkippingOrphans(batch: T[]): Promise<void> {
     for (const record of batch) {
       try {
         await insert([record]);
         stats.written++;
+        onWritten([record]);
       } catch {
         stats.dropped++;
       }
     }
   }
 
-  async function writeBatches(): Promise<void> {
-    while (buffer.length > 0) {
-      const batch = buffer.splice(0, batchSize);
-      try {
-        await insert(batch);
-        stats.written += batch.length;
-      } catch (error) {
-        if (isForeignKeyViolation(error)) {
-          await insertSkippingOrphans(batch);
-          continue;
-        }
-        // The database is unavailable: keep what fits for the next flush, count the rest as lost.
-        stats.failedFlushes++;
-        const room = maxBuffered - buffer.length;
-        buffer.unshift(...batch.slice(0, Math.max(0, room)));
-        stats.dropped += Math.max(0, batch.length - Math.max(0, room));
-        return;
+  return {
+    buffer,
+    stats,
+    push(records: readonly T[]): void {
+      for (const record of records) {
+        if (buffer.length >= limits.maxBuffered) stats.dropped++;
+        else buffer.push(record);
       }
+    },
+    /** Writes until the buffer is empty; false when the database is unavailable. */
+    async drain(): Promise<boolean> {
+      while (buffer.length > 0) {
+        const batch = buffer.splice(0, limits.batchSize);
+        try {
+          await insert(batch);
+          stats.written += batch.length;
+          onWritten(batch);
+        } catch (error) {
+          if (isForeignKeyViolation(error)) {
+            await insertSkippingOrphans(batch);
+            continue;
+          }
+          stats.failedFlushes++;
+          const room = Math.max(0, limits.maxBuffered - buffer.length);
+          buffer.unshift(...batch.slice(0, room));
+          stats.dropped += batch.length - Math.min(batch.length, room);
+          return false;
+        }
+      }
+      return true;
+    },
+  };
+}
+
+export function createExecutionLog(db: Database, options: ExecutionLogOptions = {}): ExecutionLog {
+  const limits = { maxBuffered: options.maxBuffered ?? 50_000, batchSize: options.batchSize ?? 500 };
+  const transformations = createTableQueue(db, 'data_transformations', toTransformationRowJson, limits);
+  // A call's step runs wait with its execution and follow it once it is written: their rows refer to it.
+  const stepsOf = new WeakMap<ExecutionRecord, readonly TransformationRecord[]>();
+  const executions = createTableQueue(db, 'api_executions', toRowJson, limits, (written) => {
+    for (const record of written) {
+      const steps = stepsOf.get(record);
+      if (steps) transformations.push(steps);
     }
+  });
+  let flushing: Promise<void> | undefined;
+
+  async function writeBatches(): Promise<void> {
+    if (await executions.drain()) await transformations.drain();
   }
 
   function flush(): Promise<void> {
@@ -160,22 +238,33 @@ export function createExecutionLog(db: Database, options: ExecutionLogOptions = 
 
   const timer = setInterval(() => void flush(), options.intervalMs ?? 250);
   timer.unref();
+  const pending = () => executions.buffer.length + transformations.buffer.length;
 
   return {
     newId: randomUUID,
-    record(record) {
-      if (buffer.length >= maxBuffered) {
-        stats.dropped++;
+    record(record, steps) {
+      if (executions.buffer.length >= limits.maxBuffered) {
+        executions.stats.dropped++;
         return;
       }
-      buffer.push(record);
-      if (buffer.length >= batchSize) void flush();
+      executions.buffer.push(record);
+      if (steps?.length) stepsOf.set(record, steps);
+      if (executions.buffer.length >= limits.batchSize) void flush();
+    },
+    recordTransformations(steps) {
+      transformations.push(steps);
+      if (transformations.buffer.length >= limits.batchSize) void flush();
     },
     async flush() {
       await flush();
-      if (buffer.length > 0) await flush();
+      if (pending() > 0) await flush();
     },
-    stats: () => ({ buffered: buffer.length, ...stats }),
+    stats: () => ({
+      buffered: executions.buffer.length,
+      ...executions.stats,
+      transformationsWritten: transformations.stats.written,
+      transformationsDropped: transformations.stats.dropped,
+    }),
     async close() {
       clearInterval(timer);
       await this.flush();

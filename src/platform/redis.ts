@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { ConfigError, maskUrl } from '../config.js';
 
 export interface PlatformRedis {
   readonly command: Redis;
@@ -14,6 +15,8 @@ export interface PlatformRedis {
   publish(channel: string, message: string): void;
   /** `handler` receives messages published by OTHER nodes only. */
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /** True when Redis answers now (fails fast while it is away: no offline queue, 1 s timeout). */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,12 @@ export async function connectRedis(
     lastWarning = Date.now();
     logger?.warn({ err: error }, `${purpose}: Redis unavailable`);
   };
+  // ioredis rejects a failed first connect with a bare "Connection is closed."; the socket error says why.
+  let connectError: Error | undefined;
+  const remember = (error: Error) => {
+    connectError ??= error;
+  };
+  command.on('error', remember);
   command.on('error', warn);
   subscriber.on('error', warn);
   try {
@@ -44,8 +53,15 @@ export async function connectRedis(
   } catch (error) {
     command.disconnect();
     subscriber.disconnect();
-    throw error;
+    // Refusing to start, with one line naming the variable, rather than running without a shared
+    // rate-limit, cache and event store that other nodes rely on. Readiness watches Redis after start.
+    const cause = connectError ?? (error as Error);
+    throw new ConfigError(
+      'REDIS_URL',
+      `cannot connect to Redis at ${maskUrl(url)} (${purpose}): ${cause.message}`,
+    );
   }
+  command.off('error', remember);
 
   const handlers = new Map<string, Array<(message: string) => void>>();
   subscriber.on('message', (channel: string, raw: string) => {
@@ -60,6 +76,9 @@ export async function connectRedis(
     nodeId,
     publish(channel, message) {
       command.publish(channel, `${nodeId}|${message}`).catch(warn);
+    },
+    async ping() {
+      return (await command.ping()) === 'PONG';
     },
     async subscribe(channel, handler) {
       const list = handlers.get(channel) ?? [];

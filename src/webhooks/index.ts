@@ -11,7 +11,7 @@ import { parseCidrList } from '../platform/net/cidr.js';
 import { createDeliveryLog, type DeliveryLog } from './deliveries.js';
 import { createEndpointAdmin, type EndpointAdmin } from './endpoints.js';
 import { createEndpointCache } from './inbound/endpoint-cache.js';
-import { createReceiver, type Receiver } from './inbound/receiver.js';
+import { createReceiver, type InboundStepRecords, type Receiver } from './inbound/receiver.js';
 import { createRejectionLog } from './inbound/rejections.js';
 import { createInboundStore } from './inbound/store.js';
 import { listenForEvents } from './outbound/event-listener.js';
@@ -43,6 +43,8 @@ export function createWebhooks(deps: {
   sealer: Sealer;
   events: EventBus;
   log?: Logger;
+  /** Where inbound pipelines' step runs go (data_transformations), per API_TRANSFORM_RECORD. */
+  steps?: InboundStepRecords;
   /** Overrides for the worker (tests, benchmarks). */
   worker?: Partial<WorkerOptions>;
 }): Webhooks {
@@ -89,6 +91,7 @@ export function createWebhooks(deps: {
     store,
     rejections,
     trustedProxies,
+    steps: deps.steps,
     onStored: nudge,
   });
   const listener = listenForEvents(db, events, fanout, { onEnqueued: nudge, log });

@@ -143,6 +143,8 @@ export const connections = pgTable(
     healthCheckInterval: integer('health_check_interval').notNull().default(300),
     lastHealthCheck: timestamp('last_health_check', { withTimezone: true }),
     healthStatus: varchar('health_status', { length: 20 }).notNull().default('unknown'),
+    /** Stored pipelines `{ request?, response? }` the gateway runs around every call (src/transform). */
+    transformations: jsonb('transformations'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -198,6 +200,8 @@ export const connectionEndpoints = pgTable(
     timeoutSeconds: integer('timeout_seconds').notNull().default(30),
     retryConfig: jsonb('retry_config'),
     rateLimitConfig: jsonb('rate_limit_config'),
+    /** Like the connection's, for calls to this endpoint's method and path; they take its place. */
+    transformations: jsonb('transformations'),
     isActive: boolean('is_active').notNull().default(true),
     createdAt: createdAt(),
   },

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { TransformationRecord } from '../../gateway/execution-log.js';
+import type { StepRecordingFactory } from '../../gateway/step-records.js';
 import type { Database } from '../../platform/db/client.js';
 import { KryonixError } from '../../platform/errors.js';
 import type { EventBus } from '../../platform/events.js';
@@ -58,6 +60,12 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Inbound pipelines' step runs for data_transformations: which to keep, and where they go. */
+export interface InboundStepRecords {
+  recording: StepRecordingFactory;
+  keep(rows: TransformationRecord[]): void;
+}
+
 export function createReceiver(deps: {
   db: Database;
   events: EventBus;
@@ -66,6 +74,7 @@ export function createReceiver(deps: {
   store: InboundStore;
   rejections: RejectionLog;
   trustedProxies: CidrList;
+  steps?: InboundStepRecords;
   onStored?: () => void;
 }) {
   const { db, cache, rejections } = deps;
@@ -237,13 +246,17 @@ export function createReceiver(deps: {
     let output: unknown = payload;
     let filtered = false;
     if (endpoint.pipeline) {
+      const recording = deps.steps?.recording({ tenantId: endpoint.tenantId, executionId: null });
       try {
-        const result = await endpoint.pipeline.run(payload);
+        const result = await endpoint.pipeline.run(payload, recording?.record);
         // Plain JSON: pipeline results may be null-prototype objects, which the SQL layer cannot bind.
         output = result.output === undefined ? null : JSON.parse(JSON.stringify(result.output));
         filtered = result.filtered;
       } catch (error) {
         throw error instanceof KryonixError ? fail(error) : error;
+      } finally {
+        const rows = recording?.rows();
+        if (rows?.length) deps.steps?.keep(rows);
       }
     }
 
