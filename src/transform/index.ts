@@ -28,6 +28,7 @@ export {
 } from './pipeline.js';
 export { MAX_PIPELINE_STEPS, PIPELINE_STEP_SCHEMA, PIPELINE_STEPS_SCHEMA } from './pipeline-schema.js';
 export { compileSchema, type ValidationResult, validateAgainstSchema } from './schema.js';
+export { type PipelineStep, STEP_TYPES, type StepType } from './steps.js';
 export {
   type CompiledTransformations,
   checkStoredPresets,
@@ -36,7 +37,6 @@ export {
   type StoredPresets,
   type StoredTransformations,
 } from './stored.js';
-export { type PipelineStep, STEP_TYPES, type StepType } from './steps.js';
 export { type CompiledTemplate, compileTemplate, renderTemplate } from './template.js';
 export type { Issue, JsonValue } from './types.js';
 export { WHERE_OPERATORS, type WhereCondition, type WhereOperator } from './where.js';
