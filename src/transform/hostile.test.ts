@@ -73,7 +73,7 @@ describe('hostile input', () => {
     });
     const deepXml = `${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}`;
     expect(await failsWithin(() => convertFormat(deepXml, { from: 'xml', to: 'json' }))).toMatchObject({
-      code: 'KRX_FORMAT_INVALID',
+      code: 'KRX_LIMIT_EXCEEDED',
     });
     const deepValue = JSON.parse(deepJsonText);
     expect(await failsWithin(() => runPipeline([{ type: 'map', expression: '$' }], deepValue))).toMatchObject(

@@ -112,6 +112,11 @@ describe('csv', () => {
     expect(() => fromJson({ a: 1 }, 'csv')).toThrow(/list of rows/);
   });
 
+  it('reads and writes another quote character', () => {
+    expect(toJson("a,b\n'x,1',2\n", 'csv', { quote: "'" })).toEqual([{ a: 'x,1', b: '2' }]);
+    expect(fromJson([{ a: 'x,1', b: "it's" }], 'csv', { quote: "'" })).toBe("a,b\n'x,1','it''s'\n");
+  });
+
   it('refuses more rows than the bound and ragged rows', () => {
     const limits = { ...DEFAULT_LIMITS, maxCsvRows: 2 };
     expect(() => convertFormat('a\n1\n2\n3\n', { from: 'csv', to: 'json' }, limits)).toThrow(
@@ -141,9 +146,15 @@ describe('csv', () => {
         ),
       );
     fc.assert(
-      fc.property(rows, fc.constantFrom(',', ';', '\t'), (value, delimiter) => {
-        expect(toJson(fromJson(value, 'csv', { delimiter }) as string, 'csv', { delimiter })).toEqual(value);
-      }),
+      fc.property(
+        rows,
+        fc.constantFrom(',', ';', '\t'),
+        fc.constantFrom('"', "'"),
+        (value, delimiter, quote) => {
+          const options = { delimiter, quote };
+          expect(toJson(fromJson(value, 'csv', options) as string, 'csv', options)).toEqual(value);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -159,6 +170,19 @@ describe('yaml', () => {
     });
     const shared = { k: 1 };
     expect(fromJson({ a: shared, b: shared }, 'yaml')).toBe('a:\n  k: 1\nb:\n  k: 1\n');
+  });
+
+  it('round-trips JSON objects and lists', () => {
+    // A bare string on the JSON side is read as JSON text, so the property starts from containers.
+    const value = fc.jsonValue({ maxDepth: 3 });
+    fc.assert(
+      fc.property(fc.oneof(fc.array(value), fc.dictionary(fc.string(), value)), (value) => {
+        // JSON has one zero: -0 is written as 0.
+        const json = JSON.parse(JSON.stringify(value));
+        expect(toJson(fromJson(json, 'yaml') as string, 'yaml')).toEqual(json);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses duplicate keys and several documents', () => {

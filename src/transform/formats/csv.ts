@@ -18,6 +18,8 @@ function decode(text: string, options: ConvertOptions, limits: TransformLimits):
       columns: options.header ?? true,
       delimiter: options.delimiter ?? ',',
       quote: options.quote ?? '"',
+      // A quote inside a quoted field is doubled, whatever the quote character (RFC 4180's rule).
+      escape: options.quote ?? '"',
       bom: true,
       skip_empty_lines: true,
       cast: options.parseValues ?? false,
@@ -41,7 +43,8 @@ function cell(value: unknown): string {
 function encode(value: JsonValue, options: ConvertOptions): string {
   if (!Array.isArray(value)) throw formatInvalid('csv', 'only a list of rows can be written as CSV');
   const header = options.header ?? true;
-  const common = { delimiter: options.delimiter ?? ',', quote: options.quote ?? '"', quoted_empty: true };
+  const quote = options.quote ?? '"';
+  const common = { delimiter: options.delimiter ?? ',', quote, escape: quote, quoted_empty: true };
   if (!header) {
     const rows = value.map((row) => (Array.isArray(row) ? row : [row]).map(cell));
     return stringify(rows, common);

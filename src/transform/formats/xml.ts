@@ -1,4 +1,5 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { KryonixError } from '../../platform/errors.js';
 import type { TransformLimits } from '../limits.js';
 import type { JsonValue } from '../types.js';
 import { type ConvertOptions, formatInvalid, type TextCodec } from './codec.js';
@@ -58,6 +59,15 @@ function decode(text: string, options: ConvertOptions, limits: TransformLimits):
   try {
     return parser.parse(text) as JsonValue;
   } catch (error) {
+    // The nesting bound is a limit like every other format's, not a malformed document.
+    if ((error as Error).message === 'Maximum nested tags exceeded')
+      throw new KryonixError(
+        'KRX_LIMIT_EXCEEDED',
+        `The XML is nested deeper than ${limits.maxDepth} levels`,
+        {
+          cause: error,
+        },
+      );
     throw formatInvalid('xml', (error as Error).message, error);
   }
 }
