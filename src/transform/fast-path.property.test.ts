@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ORDER_FIELDS } from '../../bench/support/order-mapping.js';
 import { type CompiledExpression, compileExpression, evaluateCompiled } from './expression.js';
 import { planFastPath } from './fast-path.js';
 import { FIELD_TRANSFORMS, type FieldMapping, fieldsToExpression } from './field-mapping.js';
@@ -60,28 +61,7 @@ const input = fc.oneof(
   { weight: 1, arbitrary: fc.constant(undefined) },
 );
 
-const BENCH_FIELDS: FieldMapping[] = [
-  { from: 'id', to: 'order.id' },
-  { from: 'status', to: 'order.status', transform: 'uppercase' },
-  { from: 'createdAt', to: 'order.created' },
-  { from: 'currency', to: 'order.currency', transform: 'uppercase' },
-  { from: 'total', to: 'order.total', transform: 'number' },
-  { from: 'customer.id', to: 'customer.externalId' },
-  { from: 'customer.name', to: 'customer.name', transform: 'trim' },
-  { from: 'customer.email', to: 'customer.email', transform: 'lowercase' },
-  { from: 'customer.phone', to: 'customer.phone' },
-  { from: 'customer.vip', to: 'customer.vip', transform: 'boolean' },
-  { from: 'customer.address.street', to: 'shipTo.line1' },
-  { from: 'customer.address.city', to: 'shipTo.city' },
-  { from: 'customer.address.state', to: 'shipTo.state', transform: 'uppercase' },
-  { from: 'customer.address.zip', to: 'shipTo.postalCode' },
-  { from: 'customer.address.country', to: 'shipTo.country' },
-  { from: 'items[0].sku', to: 'firstItem.sku' },
-  { from: 'items[0].quantity', to: 'firstItem.quantity', transform: 'string' },
-  { from: 'shipping.carrier', to: 'shipping.carrier' },
-  { from: 'shipping.tracking', to: 'shipping.tracking' },
-  { from: 'metadata.channel', to: 'source.channel', default: 'unknown' },
-];
+const BENCH_FIELDS = ORDER_FIELDS;
 
 /** The same bench mapping over this test's keys, so random inputs reach its paths. */
 const KEYED_FIELDS: FieldMapping[] = BENCH_FIELDS.map((field, i) => ({
