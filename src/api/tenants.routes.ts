@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { TenantService, TenantSettings } from '../platform/tenancy.js';
+import { TENANT_SLUG_PATTERN, type TenantService, type TenantSettings } from '../platform/tenancy.js';
 import { createdKey, type NewKeyBody, newKeyBody } from './api-keys.routes.js';
-import { errorResponses, idParams, uuid } from './schemas.js';
+import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const settings = {
   type: 'object',
@@ -36,20 +36,18 @@ export async function tenantRoutes(
   const tags = ['tenants (platform owner)'];
   const config = { access: 'owner' as const };
 
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/tenants',
     {
       config,
       schema: {
         tags,
-        summary: 'List tenants',
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: tenantView } } },
-          ...errorResponses,
-        },
+        summary: 'List tenants, newest first',
+        querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+        response: { 200: pageOf(tenantView), ...errorResponses },
       },
     },
-    async () => ({ items: await tenants.list() }),
+    (request) => tenants.page(request.query),
   );
 
   app.post<{ Body: { name: string; slug: string; settings?: TenantSettings } }>(
@@ -65,7 +63,7 @@ export async function tenantRoutes(
             name: { type: 'string', minLength: 1, maxLength: 255 },
             slug: {
               type: 'string',
-              pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+              pattern: TENANT_SLUG_PATTERN,
               description: 'Lowercase letters, digits and dashes',
             },
             settings,

@@ -3,7 +3,7 @@
  * transaction as the change it records (so an entry exists exactly when the change does).
  * Details must never carry secrets: callers pass field names, not values.
  */
-import { and, eq, getTableColumns, gte, lte, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { actorOf, type Principal } from './auth/principal.js';
 import type { Tx } from './db/client.js';
 import { auditLog } from './db/schema.js';
@@ -56,9 +56,18 @@ export interface AuditQuery {
 
 export type AuditRow = typeof auditLog.$inferSelect & { cursorAt: string };
 
-/** Newest first; runs inside withTenant, so RLS keeps it to the caller's tenant. */
-export async function listAudit(tx: Tx, query: AuditQuery): Promise<AuditRow[]> {
+/**
+ * Newest first. `tenant`: runs inside withTenant, so RLS keeps it to the caller's tenant. `platform`:
+ * runs inside withPlatform and keeps to the entries of no tenant (platform-owner keys, master-key
+ * rotations), which only the platform owner reads.
+ */
+export async function listAudit(
+  tx: Tx,
+  query: AuditQuery,
+  scope: 'tenant' | 'platform' = 'tenant',
+): Promise<AuditRow[]> {
   const filters: SQL[] = [];
+  if (scope === 'platform') filters.push(isNull(auditLog.tenantId));
   if (query.action) filters.push(eq(auditLog.action, query.action));
   if (query.resourceType) filters.push(eq(auditLog.resourceType, query.resourceType));
   if (query.resourceId) filters.push(eq(auditLog.resourceId, query.resourceId));

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
+import { audit, type RequestContext } from '../audit.js';
 import type { Database, Tx } from '../db/client.js';
 import { apiKeys, tenants } from '../db/schema.js';
 import type { EventBus } from '../events.js';
@@ -74,7 +75,29 @@ export async function insertApiKey(tx: Tx, input: NewApiKey): Promise<{ key: str
   return { key, view: toApiKeyView(row) };
 }
 
-const CACHE_TTL_MS = 30_000;
+/** Inserts a key with its `api_key.create` audit entry: in its tenant's log, or the platform's for an owner key. */
+export async function insertAuditedApiKey(
+  tx: Tx,
+  context: RequestContext,
+  input: Omit<NewApiKey, 'createdBy'>,
+): Promise<{ key: string; view: ApiKeyView }> {
+  const created = await insertApiKey(tx, { ...input, createdBy: context.principal.subject });
+  await audit(
+    tx,
+    context,
+    {
+      action: 'api_key.create',
+      resourceType: 'api_key',
+      resourceId: created.view.id,
+      details: { role: input.role },
+    },
+    input.tenantId,
+  );
+  return created;
+}
+
+/** How long a node may keep answering for a key from memory: the bound on a revocation it did not hear of. */
+export const API_KEY_CACHE_TTL_MS = 30_000;
 const LAST_USED_FLUSH_MS = 30_000;
 
 export interface ApiKeyAuthenticator {
@@ -88,7 +111,7 @@ export function createApiKeyAuthenticator(db: Database, events: EventBus): ApiKe
   // Keyed by hash; `null` caches a miss briefly so a flood of bad keys does not reach the database.
   const cache = new LRUCache<string, { principal: Principal | null; keyId?: string; expiresAt?: number }>({
     max: 10_000,
-    ttl: CACHE_TTL_MS,
+    ttl: API_KEY_CACHE_TTL_MS,
   });
   const lastUsed = new Map<string, Date>();
 

@@ -5,8 +5,9 @@ export type Role = TenantRole | 'owner';
 export const TENANT_ROLES: readonly TenantRole[] = ['admin', 'editor', 'viewer'];
 
 export interface Principal {
-  kind: 'api_key' | 'jwt';
-  /** The API key id or the JWT subject: what audit entries and `created_by` record. */
+  /** `system`: work no HTTP caller asked for (the command line, start-up, workers); see system.ts. */
+  kind: 'api_key' | 'jwt' | 'system';
+  /** The API key id, the JWT subject or the system actor: what audit entries and `created_by` record. */
   subject: string;
   /** null only for the platform owner, who belongs to no tenant. */
   tenantId: string | null;
@@ -21,5 +22,6 @@ export function hasTenantRole(principal: Principal, needed: TenantRole): boolean
 }
 
 export function actorOf(principal: Principal): string {
-  return `${principal.kind}:${principal.subject}`;
+  // A system subject is already a whole actor name (`cli:alice`, `system:bootstrap`).
+  return principal.kind === 'system' ? principal.subject : `${principal.kind}:${principal.subject}`;
 }

@@ -10,7 +10,9 @@
 import type { Agent } from 'undici';
 import { parseRetryAfter } from '../../gateway/retry.js';
 import { createGuardedDispatcher } from '../../gateway/ssrf.js';
-import type { Sealer } from '../../platform/crypto.js';
+import { audit } from '../../platform/audit.js';
+import { systemContext } from '../../platform/auth/system.js';
+import { isEnvelope, type Sealer } from '../../platform/crypto.js';
 import type { Database } from '../../platform/db/client.js';
 import type { EventBus } from '../../platform/events.js';
 import { type CidrList, parseCidrList } from '../../platform/net/cidr.js';
@@ -206,6 +208,9 @@ SET is_active = false, disabled_reason = $2, updated_at = now()
 WHERE id = ANY($1::uuid[]) AND is_active AND ($3::double precision IS NULL OR failing_since < now() - make_interval(secs => $3::double precision))
 RETURNING id, tenant_id`;
 
+/** Who decrypts a subscription's secrets to deliver, in the audit log. */
+const WORKER_CONTEXT = systemContext('system:webhook-worker');
+
 export function createDeliveryWorker(options: WorkerOptions) {
   const { db } = options;
   const concurrency = options.concurrency ?? 64;
@@ -229,7 +234,10 @@ export function createDeliveryWorker(options: WorkerOptions) {
   const sendRequest = options.send ?? sendOverHttp;
 
   const dispatchers = new Map<string, Agent>();
-  const secretsCache = new Map<string, { version: number; secrets: SubscriptionSecrets | undefined }>();
+  const secretsCache = new Map<
+    string,
+    { version: number; secrets: Promise<SubscriptionSecrets | undefined> }
+  >();
   const inflightBySubscription = new Map<string, number>();
   /** Claimed rows waiting for a slot of their subscription (a claim can overshoot the per-subscription cap). */
   const backlog = new Map<string, { row: ClaimedRow; subscription: SubscriptionRow | undefined }[]>();
@@ -272,18 +280,46 @@ export function createDeliveryWorker(options: WorkerOptions) {
     return dispatcher;
   }
 
-  function secretsOf(row: SubscriptionRow): SubscriptionSecrets | undefined {
+  /**
+   * A subscription's signing secrets and target credentials, decrypted once per change of the
+   * subscription and kept for its deliveries. Like the gateway's connection cache, the decryption is
+   * audited when the cache is filled (in the subscription's tenant log, by `system:webhook-worker`),
+   * not per delivery: the hot path writes nothing for it.
+   */
+  function secretsOf(row: SubscriptionRow): Promise<SubscriptionSecrets | undefined> {
     const version = row.updated_at.getTime();
     const cached = secretsCache.get(row.id);
     if (cached && cached.version === version) return cached.secrets;
-    const secrets = openFor<SubscriptionSecrets>(
+    const secrets = openSecrets(row);
+    secretsCache.set(row.id, { version, secrets });
+    // A failed fill (the audit entry could not be written) is tried again by the next delivery.
+    secrets.catch(() => {
+      if (secretsCache.get(row.id)?.secrets === secrets) secretsCache.delete(row.id);
+    });
+    return secrets;
+  }
+
+  async function openSecrets(row: SubscriptionRow): Promise<SubscriptionSecrets | undefined> {
+    if (!isEnvelope(row.authentication)) return undefined;
+    await db.withTenant(row.tenant_id, (tx) =>
+      audit(
+        tx,
+        WORKER_CONTEXT,
+        {
+          action: 'webhook_subscription.secrets.decrypt',
+          resourceType: 'webhook_subscription',
+          resourceId: row.id,
+          details: { reason: 'delivery' },
+        },
+        row.tenant_id,
+      ),
+    );
+    return openFor<SubscriptionSecrets>(
       options.sealer,
       SUBSCRIPTION_SECRET_COLUMN,
       row.id,
       row.authentication,
     );
-    secretsCache.set(row.id, { version, secrets });
-    return secrets;
   }
 
   async function claim(
@@ -507,13 +543,14 @@ export function createDeliveryWorker(options: WorkerOptions) {
       targetUrl: subscription?.target_url ?? '',
       gone: false,
     };
-    const secrets = subscription ? secretsOf(subscription) : undefined;
-    const signing = activeSecrets(secrets?.signing ?? []);
     const giveUp = (error: string) =>
       complete({ ...base, status: 'failed', nextRetryAt: null, outcome: null, error });
     if (!subscription) return giveUp('the subscription no longer exists');
     if (!subscription.is_active) return giveUp('the subscription is disabled');
     if (row.attempt_number > row.max_attempts) return giveUp('the last attempt did not finish (worker lost)');
+    // Decrypted only for a delivery that will be attempted.
+    const secrets = await secretsOf(subscription);
+    const signing = activeSecrets(secrets?.signing ?? []);
     if (signing.length === 0) return giveUp('the subscription has no signing secret');
 
     const timeoutMs = subscription.timeout_seconds * 1000 || options.defaultTimeoutMs;

@@ -1,0 +1,95 @@
+/**
+ * Audit entries of work no HTTP caller asked for: the first start's bootstrap tenant and key, and the
+ * webhook worker's decryption of a subscription's secrets (once per change of the subscription, as
+ * the gateway audits a connection's credentials once per cache fill — not once per delivery).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Receiver, startReceiver, waitFor } from './fakes/webhook-receiver.js';
+import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { describeStores } from './support/stores.js';
+
+describeStores('audit entries of the platform itself', (store) => {
+  let t: TestPlatform;
+  let receiver: Receiver;
+  const admin = (method: string, path: string, body?: unknown) =>
+    call(t.baseUrl, method, `/api/integrations${path}`, { key: t.adminKey, body });
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    t = await startTestPlatform(store, { KRYONIX_DANGEROUS_ALLOWED_NETWORKS: '127.0.0.1/32' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
+
+  it('records the first start’s default tenant and admin key, by system:bootstrap', async () => {
+    const log = await admin('GET', '/audit-log?limit=50');
+    expect(log.status).toBe(200);
+    const me = await admin('GET', '/me');
+    expect(log.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'tenant.create',
+          resourceType: 'tenant',
+          resourceId: me.body.tenantId,
+          actor: 'system:bootstrap',
+          sourceIp: null,
+          requestId: null,
+        }),
+        expect.objectContaining({
+          action: 'api_key.create',
+          resourceType: 'api_key',
+          resourceId: me.body.subject,
+          actor: 'system:bootstrap',
+          sourceIp: null,
+          details: { role: 'admin' },
+        }),
+      ]),
+    );
+  });
+
+  it('audits the delivery worker’s decryption of a subscription’s secrets once per change, not per delivery', async () => {
+    const created = await admin('POST', '/webhooks/subscriptions', {
+      name: 'audited',
+      targetUrl: `${receiver.url}/audited`,
+      events: ['test.event'],
+      authentication: { type: 'bearer', token: 'target-token' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const decryptions = async () =>
+      (await admin('GET', `/audit-log?action=webhook_subscription.secrets.decrypt&resourceId=${id}`)).body
+        .items;
+    const deliver = async () => {
+      const test = await admin('POST', `/webhooks/subscriptions/${id}/test`);
+      expect(test.status).toBeLessThan(300);
+      await waitFor(async () => {
+        const read = await admin('GET', `/webhooks/deliveries/${test.body.id}`);
+        return read.body.status === 'delivered';
+      }, 'the test delivery');
+    };
+
+    await deliver();
+    await deliver();
+    expect(receiver.on('/audited')).toHaveLength(2);
+    expect(receiver.on('/audited')[1].headers.authorization).toBe('Bearer target-token');
+    expect(await decryptions()).toEqual([
+      expect.objectContaining({
+        resourceType: 'webhook_subscription',
+        resourceId: id,
+        actor: 'system:webhook-worker',
+        sourceIp: null,
+        details: { reason: 'delivery' },
+      }),
+    ]);
+    expect(JSON.stringify(await decryptions())).not.toContain('target-token');
+
+    // A change of the subscription is a new cache fill: one more decryption, one more entry.
+    expect((await admin('PATCH', `/webhooks/subscriptions/${id}`, { name: 'audited again' })).status).toBe(
+      200,
+    );
+    await deliver();
+    expect(await decryptions()).toHaveLength(2);
+  });
+});
