@@ -42,6 +42,7 @@ import type { KeyService } from './platform/auth/key-service.js';
 import type { Database } from './platform/db/client.js';
 import { installAuthentication } from './platform/http/authenticate.js';
 import { installProblemHandlers } from './platform/http/problems.js';
+import { installStrictInput } from './platform/http/strict-input.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { AccessLogController, bufferedStdout, loggerOptions, requestIdOf } from './platform/logging.js';
 import type { TenantService } from './platform/tenancy.js';
@@ -131,6 +132,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   });
   await app.register(
     async (api) => {
+      installStrictInput(api);
       await api.register(connectorRoutes, services);
       await api.register(connectionRoutes, services);
       await api.register(connectionTestRoutes, services);
@@ -159,6 +161,7 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   // The runtime API: calls made through connections.
   await app.register(
     async (v1) => {
+      installStrictInput(v1);
       await v1.register(actionRoutes, services);
       await v1.register(gatewayRoutes, services);
     },

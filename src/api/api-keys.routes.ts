@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyService } from '../platform/auth/key-service.js';
 import { tenantOf } from '../platform/http/authenticate.js';
-import { errorResponses, idParams, uuid } from './schemas.js';
+import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 export const apiKeyView = {
   type: 'object',
@@ -45,20 +45,18 @@ export interface NewKeyBody {
 
 export async function apiKeyRoutes(app: FastifyInstance, { keys }: { keys: KeyService }): Promise<void> {
   const tags = ['api keys'];
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/api-keys',
     {
       config: { access: 'admin' },
       schema: {
         tags,
-        summary: "List the tenant's API keys",
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: apiKeyView } } },
-          ...errorResponses,
-        },
+        summary: "List the tenant's API keys, newest first",
+        querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+        response: { 200: pageOf(apiKeyView), ...errorResponses },
       },
     },
-    async (request) => ({ items: await keys.list(tenantOf(request)) }),
+    (request) => keys.list(tenantOf(request), request.query),
   );
 
   app.post<{ Body: NewKeyBody }>(

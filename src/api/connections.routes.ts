@@ -249,20 +249,18 @@ export async function connectionRoutes(
   );
 
   const endpointTags = ['connection endpoints'];
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { limit: number; cursor?: string } }>(
     '/connections/:id/endpoints',
     {
       schema: {
         tags: endpointTags,
-        summary: "List a connection's endpoints",
+        summary: "List a connection's endpoints in name order",
         params: idParams,
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: endpointView } } },
-          ...errorResponses,
-        },
+        querystring: { type: 'object', properties: pageQuery, additionalProperties: false },
+        response: { 200: pageOf(endpointView), ...errorResponses },
       },
     },
-    async (request) => ({ items: await endpoints.list(tenantOf(request), request.params.id) }),
+    (request) => endpoints.list(tenantOf(request), request.params.id, request.query),
   );
 
   app.post<{ Params: { id: string }; Body: EndpointBody }>(

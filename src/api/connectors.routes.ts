@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Catalog } from '../connectors/catalog.js';
+import type { Catalog, CatalogQuery } from '../connectors/catalog.js';
 import { importOpenApi, MAX_DOCUMENT_BYTES } from '../connectors/custom/openapi.js';
 import { createCustomConnectorService } from '../connectors/custom/service.js';
 import type { Database } from '../platform/db/client.js';
 import { tenantOf } from '../platform/http/authenticate.js';
-import { errorResponses, freeObject } from './schemas.js';
+import { errorResponses, freeObject, pageOf, pageQuery } from './schemas.js';
 
 const connectorView = {
   type: 'object',
@@ -66,28 +66,30 @@ export async function connectorRoutes(
 ): Promise<void> {
   const tags = ['connectors'];
   const custom = createCustomConnectorService(db);
-  app.get<{ Querystring: { type?: string; category?: string; provider?: string } }>(
+  app.get<{ Querystring: CatalogQuery }>(
     '/connectors',
     {
       schema: {
         tags,
-        summary: 'List the connector catalog',
+        summary: 'List the connector catalog in name order (filters ignore case)',
         querystring: {
           type: 'object',
           properties: {
-            type: { enum: ['rest', 'soap', 'grpc', 'database', 'file', 'email', 'custom'] },
+            ...pageQuery,
+            type: {
+              type: 'string',
+              maxLength: 50,
+              description: 'rest, soap, grpc, database, file, email or custom',
+            },
             category: { type: 'string', maxLength: 100 },
             provider: { type: 'string', maxLength: 255 },
           },
           additionalProperties: false,
         },
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: connectorView } } },
-          ...errorResponses,
-        },
+        response: { 200: pageOf(connectorView), ...errorResponses },
       },
     },
-    async (request) => ({ items: await catalog.list(tenantOf(request), request.query) }),
+    (request) => catalog.list(tenantOf(request), request.query),
   );
 
   app.get<{ Params: { id: string } }>(

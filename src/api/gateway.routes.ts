@@ -230,6 +230,8 @@ export async function gatewayRoutes(
     proxyScope.route<{ Params: { connectionId: string; '*': string } }>({
       method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url: '/proxy/:connectionId/*',
+      // The query string and body go upstream as they came.
+      config: { rawInput: true },
       schema: {
         tags,
         summary: "Transparent reverse proxy to the connection's base URL",

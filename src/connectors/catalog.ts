@@ -1,8 +1,9 @@
 /** Reading the connector catalog: built-ins plus the tenant's custom connectors (RLS shows both). */
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { type AnyColumn, and, eq, type SQL, sql } from 'drizzle-orm';
 import { type Database, isUuid } from '../platform/db/client.js';
 import { connectors } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
+import { byName, type Page, toNamePage } from '../platform/pagination.js';
 
 type ConnectorRow = typeof connectors.$inferSelect;
 
@@ -48,26 +49,34 @@ function toView(row: ConnectorRow): ConnectorView {
 }
 
 export interface CatalogQuery {
+  limit: number;
+  cursor?: string;
+  /** Filters, each matched whole and regardless of case (`google` finds provider `Google`). */
   type?: string;
   category?: string;
   provider?: string;
 }
 
+const sameText = (column: AnyColumn, value: string) => sql`lower(${column}) = lower(${value})`;
+
 export function createCatalog(db: Database) {
   return {
-    async list(tenantId: string, query: CatalogQuery): Promise<ConnectorView[]> {
+    /** Active connectors in name order, a page at a time. */
+    async list(tenantId: string, query: CatalogQuery): Promise<Page<ConnectorView>> {
       const filters: SQL[] = [eq(connectors.isActive, true)];
-      if (query.type) filters.push(eq(connectors.connectorType, query.type));
-      if (query.category) filters.push(eq(connectors.category, query.category));
-      if (query.provider) filters.push(eq(connectors.provider, query.provider));
+      if (query.type) filters.push(sameText(connectors.connectorType, query.type));
+      if (query.category) filters.push(sameText(connectors.category, query.category));
+      if (query.provider) filters.push(sameText(connectors.provider, query.provider));
+      const page = byName(connectors.name, connectors.id, query.cursor);
       const rows = await db.withTenant(tenantId, (tx) =>
         tx
           .select()
           .from(connectors)
-          .where(and(...filters))
-          .orderBy(asc(connectors.name)),
+          .where(and(...filters, page.where))
+          .orderBy(...page.orderBy)
+          .limit(query.limit + 1),
       );
-      return rows.map(toView);
+      return toNamePage(rows, query.limit, (row) => row.name, toView);
     },
 
     async get(tenantId: string, idOrName: string): Promise<ConnectorView> {

@@ -1,11 +1,12 @@
 /** Named endpoints of a connection (the seed's connection_endpoints): stored call presets. */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { isUniqueViolation } from '../platform/db/pg-errors.js';
 import { connectionEndpoints, connections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
+import { byName, type Page, toNamePage } from '../platform/pagination.js';
 import { checkStoredPresets, type StoredTransformations } from '../transform/index.js';
 
 export interface EndpointInput {
@@ -79,15 +80,22 @@ export function createEndpointService(db: Database, events: EventBus) {
       );
     },
 
-    list(tenantId: string, connectionId: string): Promise<EndpointView[]> {
+    /** A connection's endpoints in name order, a page at a time. */
+    list(
+      tenantId: string,
+      connectionId: string,
+      query: { limit: number; cursor?: string },
+    ): Promise<Page<EndpointView>> {
+      const page = byName(connectionEndpoints.endpointName, connectionEndpoints.id, query.cursor);
       return db.withTenant(tenantId, async (tx) => {
         await requireConnection(tx, connectionId);
         const rows = await tx
           .select()
           .from(connectionEndpoints)
-          .where(eq(connectionEndpoints.connectionId, connectionId))
-          .orderBy(asc(connectionEndpoints.endpointName));
-        return rows.map(toView);
+          .where(and(eq(connectionEndpoints.connectionId, connectionId), page.where))
+          .orderBy(...page.orderBy)
+          .limit(query.limit + 1);
+        return toNamePage(rows, query.limit, (row) => row.endpointName, toView);
       });
     },
 

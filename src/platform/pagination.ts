@@ -7,7 +7,7 @@
  * the query itself (`keyset(...).at`): a JavaScript Date keeps milliseconds only, and a cursor built
  * from one skipped every row that shared the last row's millisecond but not its microsecond.
  */
-import { type AnyColumn, desc, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, asc, desc, type SQL, sql } from 'drizzle-orm';
 import { KryonixError } from './errors.js';
 
 export interface Position {
@@ -34,11 +34,15 @@ export function decodeCursor(cursor: string | undefined): Position | undefined {
     !id ||
     !UUID.test(id)
   ) {
-    throw new KryonixError('KRX_VALIDATION_FAILED', 'cursor is not a cursor this API returned', {
-      extensions: { errors: [{ path: '/querystring/cursor', message: 'invalid cursor' }] },
-    });
+    throw invalidCursor();
   }
   return { cursorAt, id };
+}
+
+function invalidCursor(): KryonixError {
+  return new KryonixError('KRX_VALIDATION_FAILED', 'cursor is not a cursor this API returned', {
+    extensions: { errors: [{ path: '/querystring/cursor', message: 'invalid cursor' }] },
+  });
 }
 
 /** A column's exact time as text in the cursor's format, for selecting as `cursorAt`. */
@@ -69,4 +73,52 @@ export function toPage<R extends Position, T>(rows: R[], limit: number, view: (r
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items: items.map(view), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+/**
+ * Lists read in name order (the connector catalog, a connection's endpoints): ascending by
+ * (name, id), the cursor the last row's name and id.
+ */
+export function byName(name: AnyColumn, id: AnyColumn, cursor: string | undefined) {
+  const after = decodeNameCursor(cursor);
+  return {
+    where: after ? sql`(${name}, ${id}) > (${after.name}, ${after.id}::uuid)` : undefined,
+    orderBy: [asc(name), asc(id)] as const,
+  };
+}
+
+function decodeNameCursor(cursor: string | undefined): { name: string; id: string } | undefined {
+  if (!cursor) return undefined;
+  let position: unknown;
+  try {
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    position = undefined;
+  }
+  if (
+    !Array.isArray(position) ||
+    position.length !== 2 ||
+    typeof position[0] !== 'string' ||
+    typeof position[1] !== 'string' ||
+    !UUID.test(position[1])
+  ) {
+    throw invalidCursor();
+  }
+  return { name: position[0], id: position[1] };
+}
+
+/** `rows` were fetched with limit + 1 in `byName` order; `nameOf` reads the ordering name of a row. */
+export function toNamePage<R extends { id: string }, T>(
+  rows: R[],
+  limit: number,
+  nameOf: (row: R) => string,
+  view: (row: R) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  const nextCursor =
+    rows.length > limit && last
+      ? Buffer.from(JSON.stringify([nameOf(last), last.id])).toString('base64url')
+      : null;
+  return { items: items.map(view), nextCursor };
 }

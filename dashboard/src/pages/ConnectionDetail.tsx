@@ -253,7 +253,7 @@ function Endpoints({ connectionId }: { connectionId: string }) {
     (signal) =>
       api.get<{ items: ConnectionEndpoint[] }>(
         `${ADMIN}/connections/${connectionId}/endpoints`,
-        undefined,
+        { limit: 200 },
         signal,
       ),
     [connectionId],

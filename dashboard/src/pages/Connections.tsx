@@ -20,7 +20,7 @@ export function ConnectionsPage() {
   const [search, setSearch] = useState('');
   const [creating, setCreating] = useState(false);
   const connectors = useLoad(
-    (signal) => api.get<{ items: Connector[] }>(`${ADMIN}/connectors`, undefined, signal),
+    (signal) => api.get<{ items: Connector[] }>(`${ADMIN}/connectors`, { limit: 200 }, signal),
     [],
   );
   const list = useLoad(

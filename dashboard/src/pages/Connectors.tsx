@@ -9,7 +9,7 @@ import type { Connector } from '../types';
 export function ConnectorsPage() {
   const [search, setSearch] = useState('');
   const list = useLoad(
-    (signal) => api.get<{ items: Connector[] }>(`${ADMIN}/connectors`, undefined, signal),
+    (signal) => api.get<{ items: Connector[] }>(`${ADMIN}/connectors`, { limit: 200 }, signal),
     [],
   );
   const needle = search.trim().toLowerCase();

@@ -1,13 +1,29 @@
 /** A tenant admin's management of the tenant's own API keys. */
+
+import { getTableColumns } from 'drizzle-orm';
 import { audit, type RequestContext } from '../audit.js';
 import type { Database } from '../db/client.js';
+import { apiKeys } from '../db/schema.js';
 import { KryonixError } from '../errors.js';
-import { type ApiKeyAuthenticator, type ApiKeyView, insertApiKey, listApiKeys } from './api-keys.js';
+import { keyset, type Page, toPage } from '../pagination.js';
+import { type ApiKeyAuthenticator, type ApiKeyView, insertApiKey, toApiKeyView } from './api-keys.js';
 import type { TenantRole } from './principal.js';
 
 export function createKeyService(db: Database, authenticator: ApiKeyAuthenticator) {
   return {
-    list: (tenantId: string): Promise<ApiKeyView[]> => listApiKeys(db, tenantId),
+    /** The tenant's keys newest first, a page at a time. */
+    async list(tenantId: string, query: { limit: number; cursor?: string }): Promise<Page<ApiKeyView>> {
+      const page = keyset(apiKeys.createdAt, apiKeys.id, query.cursor);
+      const rows = await db.withTenant(tenantId, (tx) =>
+        tx
+          .select({ ...getTableColumns(apiKeys), cursorAt: page.at })
+          .from(apiKeys)
+          .where(page.where)
+          .orderBy(...page.orderBy)
+          .limit(query.limit + 1),
+      );
+      return toPage(rows, query.limit, toApiKeyView);
+    },
 
     create(
       context: RequestContext,
