@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { TenantService, TenantSettings } from '../platform/tenancy.js';
+import { TENANT_SLUG_PATTERN, type TenantService, type TenantSettings } from '../platform/tenancy.js';
 import { createdKey, type NewKeyBody, newKeyBody } from './api-keys.routes.js';
 import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
@@ -63,7 +63,7 @@ export async function tenantRoutes(
             name: { type: 'string', minLength: 1, maxLength: 255 },
             slug: {
               type: 'string',
-              pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+              pattern: TENANT_SLUG_PATTERN,
               description: 'Lowercase letters, digits and dashes',
             },
             settings,

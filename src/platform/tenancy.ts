@@ -4,13 +4,27 @@
  */
 import { asc, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from './audit.js';
-import { insertApiKey } from './auth/api-keys.js';
-import type { Database } from './db/client.js';
+import { type ApiKeyView, insertAuditedApiKey } from './auth/api-keys.js';
+import { systemContext } from './auth/system.js';
+import { type Database, isUuid, type Tx } from './db/client.js';
 import { isUniqueViolation } from './db/pg-errors.js';
 import { tenants } from './db/schema.js';
 import { KryonixError } from './errors.js';
 import type { EventBus } from './events.js';
 import { keyset, type Page, toPage } from './pagination.js';
+
+/** A tenant slug: the API's schema and the command line both check it against this. */
+export const TENANT_SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
+const SLUG = new RegExp(TENANT_SLUG_PATTERN);
+
+/** Refuses a slug the API's schema would refuse, naming the rule (for callers that skip the schema). */
+export function checkTenantSlug(slug: string): void {
+  if (SLUG.test(slug)) return;
+  const message = 'must be 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit';
+  throw new KryonixError('KRX_VALIDATION_FAILED', `tenant slug "${slug}" ${message}`, {
+    extensions: { errors: [{ path: '/slug', message }] },
+  });
+}
 
 export interface TenantSettings {
   /** CIDRs this tenant's outbound calls may reach despite the SSRF guard. */
@@ -66,29 +80,42 @@ export function createTenantService(db: Database, events: EventBus) {
       return toView(row);
     },
 
+    /** By id or by slug, as the command line takes either. */
+    async find(idOrSlug: string): Promise<TenantView> {
+      const [row] = await db.withPlatform((tx) =>
+        tx
+          .select()
+          .from(tenants)
+          .where(isUuid(idOrSlug) ? eq(tenants.id, idOrSlug) : eq(tenants.slug, idOrSlug)),
+      );
+      if (!row) throw new KryonixError('KRX_TENANT_NOT_FOUND', `tenant "${idOrSlug}" not found`);
+      return toView(row);
+    },
+
     async create(
       context: RequestContext,
       input: { name: string; slug: string; settings?: TenantSettings },
     ): Promise<TenantView> {
-      try {
-        return await db.withPlatform(async (tx) => {
-          const [row] = await tx
-            .insert(tenants)
-            .values({ name: input.name, slug: input.slug, settings: input.settings ?? {} })
-            .returning();
-          await audit(
-            tx,
-            context,
-            { action: 'tenant.create', resourceType: 'tenant', resourceId: row.id },
-            row.id,
-          );
-          return toView(row);
-        });
-      } catch (error) {
-        if (isUniqueViolation(error))
-          throw new KryonixError('KRX_CONFLICT', `a tenant with slug "${input.slug}" exists`);
-        throw error;
-      }
+      return slugConflict(input.slug, () => db.withPlatform((tx) => insertTenant(tx, context, input)));
+    },
+
+    /** A tenant and its first admin key in one transaction (`kryonix tenants create`). */
+    async createWithAdminKey(
+      context: RequestContext,
+      input: { name: string; slug: string; settings?: TenantSettings },
+      keyName: string,
+    ): Promise<{ tenant: TenantView; key: string; apiKey: ApiKeyView }> {
+      return slugConflict(input.slug, () =>
+        db.withPlatform(async (tx) => {
+          const tenant = await insertTenant(tx, context, input);
+          const { key, view } = await insertAuditedApiKey(tx, context, {
+            tenantId: tenant.id,
+            name: keyName,
+            role: 'admin',
+          });
+          return { tenant, key, apiKey: view };
+        }),
+      );
     },
 
     async update(
@@ -128,23 +155,35 @@ export function createTenantService(db: Database, events: EventBus) {
       input: { name: string; role: 'admin' | 'editor' | 'viewer'; expiresAt?: Date | null },
     ) {
       await this.get(tenantId);
-      return db.withPlatform(async (tx) => {
-        const created = await insertApiKey(tx, { tenantId, ...input, createdBy: context.principal.subject });
-        await audit(
-          tx,
-          context,
-          {
-            action: 'api_key.create',
-            resourceType: 'api_key',
-            resourceId: created.view.id,
-            details: { role: input.role },
-          },
-          tenantId,
-        );
-        return created;
-      });
+      return db.withPlatform((tx) => insertAuditedApiKey(tx, context, { tenantId, ...input }));
     },
   };
+}
+
+/** Inserts a tenant with its audit entry (in the new tenant's log, where its admins see it). */
+async function insertTenant(
+  tx: Tx,
+  context: RequestContext,
+  input: { name: string; slug: string; settings?: TenantSettings },
+): Promise<TenantView> {
+  checkTenantSlug(input.slug);
+  const [row] = await tx
+    .insert(tenants)
+    .values({ name: input.name, slug: input.slug, settings: input.settings ?? {} })
+    .returning();
+  await audit(tx, context, { action: 'tenant.create', resourceType: 'tenant', resourceId: row.id }, row.id);
+  return toView(row);
+}
+
+/** A taken slug is a conflict the caller can act on, not a database error. */
+async function slugConflict<T>(slug: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new KryonixError('KRX_CONFLICT', `tenant slug "${slug}" already exists`);
+    throw error;
+  }
 }
 
 export type TenantService = ReturnType<typeof createTenantService>;
@@ -152,7 +191,7 @@ export type TenantService = ReturnType<typeof createTenantService>;
 /**
  * On an empty database, creates the `default` tenant and an admin key for it, and returns the key
  * (to print once). Safe when several nodes start together: only the one that inserts the tenant
- * makes a key.
+ * makes a key. Both are audited in the new tenant's log, by `system:bootstrap`.
  */
 export async function bootstrapDefaultTenant(
   db: Database,
@@ -166,11 +205,12 @@ export async function bootstrapDefaultTenant(
       .onConflictDoNothing({ target: tenants.slug })
       .returning();
     if (!row) return null;
-    const { key } = await insertApiKey(tx, {
+    const context = systemContext('system:bootstrap');
+    await audit(tx, context, { action: 'tenant.create', resourceType: 'tenant', resourceId: row.id }, row.id);
+    const { key } = await insertAuditedApiKey(tx, context, {
       tenantId: row.id,
       name: 'bootstrap admin',
       role: 'admin',
-      createdBy: 'bootstrap',
     });
     return { tenantId: row.id, adminKey: key };
   });
