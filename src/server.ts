@@ -86,9 +86,18 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   // The admin API speaks JSON only; modules that take other bodies (proxy, inbound webhooks) add
   // their own parsers in their own scope.
   app.removeContentTypeParser('text/plain');
+  // Draining on shutdown: a request in flight when close() began keeps its keep-alive connection,
+  // which held the process up to Fastify's keepAliveTimeout (72 s) after SIGTERM. Its response says
+  // `connection: close` so the socket ends with it.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // Callback style: an async hook costs a promise and a microtask turn on every response.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
   installProblemHandlers(app);
