@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, restConnection, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 const JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -16,14 +16,6 @@ function expectProblem(
   expect(result.body.status).toBe(status);
   expect(JSON.stringify(result.body)).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
 }
-
-const restConnection = (name: string) => ({
-  connectorId: 'rest',
-  name,
-  config: { baseUrl: 'https://api.example.com/v1' },
-  authConfig: { type: 'api_key', in: 'header', name: 'X-Upstream-Key' },
-  credentials: { apiKey: 'upstream-secret-12345' },
-});
 
 describeStores('platform foundation', (store) => {
   let t: TestPlatform;

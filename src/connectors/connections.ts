@@ -14,6 +14,7 @@ import { KryonixError } from '../platform/errors.js';
 import type { EventBus } from '../platform/events.js';
 import { keyset, type Page, toPage } from '../platform/pagination.js';
 import { checkStoredPresets, type StoredTransformations } from '../transform/index.js';
+import { type AuthInput, checkAuth } from './auth-check.js';
 import { checkAgainstSchema } from './schema-check.js';
 
 /** What the credentials column holds: the envelope plus the (non-secret) names of its fields. */
@@ -116,16 +117,11 @@ async function findConnector(tx: Tx, idOrName: string): Promise<ConnectorRow> {
   return row;
 }
 
-function validateAgainstConnector(
-  connector: ConnectorRow,
-  config: unknown,
-  auth: Record<string, unknown> | null,
-): void {
+/** `auth` null: not checked (a patch that leaves auth alone). */
+function validateAgainstConnector(connector: ConnectorRow, config: unknown, auth: AuthInput | null): void {
   const errors = [
     ...checkAgainstSchema(connector.configSchema as object, config, '/config'),
-    ...(connector.authSchema && auth
-      ? checkAgainstSchema(connector.authSchema as object, auth, '/auth')
-      : []),
+    ...(connector.authSchema && auth ? checkAuth(connector.authSchema as object, auth) : []),
   ];
   if (errors.length > 0) {
     throw new KryonixError(
@@ -138,13 +134,12 @@ function validateAgainstConnector(
   }
 }
 
-function mergedAuth(
+/** The auth to check: none when the connection has neither settings nor secrets. */
+function authInput(
   authConfig: Record<string, unknown> | null | undefined,
   credentials: Record<string, unknown> | null | undefined,
-) {
-  if (!authConfig && !credentials) return null;
-  const tenantFields = Object.entries(credentials ?? {}).filter(([field]) => !field.startsWith('_'));
-  return { ...(authConfig ?? {}), ...Object.fromEntries(tenantFields) };
+): AuthInput | null {
+  return authConfig || credentials ? { authConfig, credentials } : null;
 }
 
 /** A connection as the action runner needs it: settings, connector, and decrypted secrets. */
@@ -256,7 +251,7 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
       try {
         const view = await db.withTenant(tenantId, async (tx) => {
           const connector = await findConnector(tx, input.connectorId);
-          validateAgainstConnector(connector, input.config, mergedAuth(input.authConfig, input.credentials));
+          validateAgainstConnector(connector, input.config, authInput(input.authConfig, input.credentials));
           checkStoredPresets({ transformations: input.transformations });
           const [row] = await tx
             .insert(connections)
@@ -323,7 +318,7 @@ export function createConnectionService(db: Database, sealer: Sealer, events: Ev
           validateAgainstConnector(
             connector,
             patch.config ?? row.config,
-            authChanged ? mergedAuth(authConfig, credentials) : null,
+            authChanged ? authInput(authConfig, credentials) : null,
           );
           checkStoredPresets({ transformations: patch.transformations });
           const [updated] = await tx

@@ -70,3 +70,12 @@ export async function call<T = any>(
   }
   return { status: response.status, headers: response.headers, body: body as T };
 }
+
+/** A REST connection with an API key credential: the body most tests create connections with. */
+export const restConnection = (name: string) => ({
+  connectorId: 'rest',
+  name,
+  config: { baseUrl: 'https://api.example.com/v1' },
+  authConfig: { type: 'api_key', in: 'header', name: 'X-Upstream-Key' },
+  credentials: { apiKey: 'upstream-secret-12345' },
+});
