@@ -25,6 +25,7 @@ import { createRateLimiter, type GatewayRateLimiter } from './gateway/ratelimit.
 import { createRateLimitAdmin } from './gateway/ratelimit-admin.js';
 import type { CounterStore } from './gateway/ratelimit-store.js';
 import { createGuardedDispatcher } from './gateway/ssrf.js';
+import { stepRecording as stepRecordingFor } from './gateway/step-records.js';
 import { createUpstreamCaller } from './gateway/upstream.js';
 import { createMonitoring, type Monitoring, sealPlainChannels } from './monitoring/index.js';
 import { createApiKeyAuthenticator } from './platform/auth/api-keys.js';
@@ -118,6 +119,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       resolveTarget: createTargetResolver(parseCidrList(config.dangerousAllowedNetworks)),
     });
     const circuits = createCircuitRegistry(events);
+    const stepRecording = stepRecordingFor(config.transformRecord);
     const monitoring = createMonitoring({
       config,
       db,
@@ -134,7 +136,8 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       log: { warn: (obj, msg) => log?.warn(obj, msg), error: (obj, msg) => log?.error(obj, msg) },
     });
     const tenants = createTenantService(db, events);
-    const connectionCache = createConnectionCache({ config, connections, tenants, events });
+    const endpoints = createEndpointService(db, events);
+    const connectionCache = createConnectionCache({ config, connections, endpoints, tenants, events });
     const gateway = createGatewayService({
       connections: connectionCache,
       limiter: rateLimiter,
@@ -143,6 +146,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       log: executionLog,
       events,
       defaultTimeoutMs: config.gatewayTimeoutMs,
+      recording: stepRecording,
     });
     const proxy = createProxy({
       connections: connectionCache,
@@ -154,7 +158,13 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       events,
       maxPayloadBytes: config.maxPayloadBytes,
     });
-    const webhooks = createWebhooks({ config, db, sealer, events });
+    const webhooks = createWebhooks({
+      config,
+      db,
+      sealer,
+      events,
+      steps: { recording: stepRecording, keep: (rows) => executionLog.recordTransformations(rows) },
+    });
     const app = await buildServer({
       config,
       db,
@@ -165,7 +175,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       catalog: createCatalog(db),
       connections,
       actions,
-      endpoints: createEndpointService(db),
+      endpoints,
       rateLimiter,
       rateLimits: createRateLimitAdmin(db, rateLimiter),
       responseCache,
