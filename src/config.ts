@@ -31,7 +31,14 @@ export interface Config {
     readonly audience: string | undefined;
   };
   readonly rateLimit: { readonly windowMs: number; readonly maxRequests: number };
-  readonly cache: { readonly ttlSeconds: number; readonly maxBytes: number };
+  readonly cache: {
+    readonly ttlSeconds: number;
+    readonly maxBytes: number;
+    /** The seed's bare API_CACHE_MAX_SIZE: a count of cached responses (memory store). */
+    readonly maxEntries?: number;
+    /** REDIS_URL with API_CACHE_REDIS_DB's database selected: the response cache's own connection. */
+    readonly redisUrl?: string;
+  };
   readonly retry: { readonly attempts: number; readonly delayMs: number };
   /** Which pipeline step runs become data_transformations rows: failures, and this share of the rest. */
   readonly transformRecord: { readonly failures: boolean; readonly successRate: number };
@@ -53,6 +60,8 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   readonly dangerousAllowedNetworks: readonly string[];
   readonly roles: readonly Role[];
+  /** Seed variables that are set but have no effect here, with why: start-up warns of each. */
+  readonly ignoredVariables: readonly { readonly name: string; readonly reason: string }[];
 }
 
 export class ConfigError extends Error {
@@ -120,9 +129,15 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     description: 'Largest request body accepted (413 beyond).',
   },
   {
+    name: 'API_CORS_ENABLED',
+    default: 'true',
+    description: '`false` turns CORS off whatever API_CORS_ORIGINS says.',
+  },
+  {
     name: 'API_CORS_ORIGINS',
     default: '',
-    description: 'Comma-separated allowed browser origins, `*` for any; empty disables CORS.',
+    description:
+      'Comma-separated allowed browser origins (`https://app.example.com`, scheme://host[:port]), or `*` for any; empty disables CORS.',
   },
   {
     name: 'API_ENCRYPTION_KEY',
@@ -161,7 +176,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     name: 'API_CACHE_MAX_SIZE',
     default: '64MB',
-    description: 'Memory bound of the response cache (a bare number means megabytes).',
+    description:
+      "Memory bound of the in-memory response cache (`64MB`, `512kb`); a bare number is the seed's count of cached responses (within 64MB).",
+  },
+  {
+    name: 'API_CACHE_REDIS_DB',
+    default: '',
+    description:
+      'Redis database index (0-15) for the response cache, apart from rate limits; unset: the one in REDIS_URL.',
   },
   {
     name: 'INTEGRATION_RETRY_ATTEMPTS',
@@ -341,6 +363,98 @@ function optionalUrl(env: Env, name: string, protocols: string[]): string | unde
   return raw;
 }
 
+/** `*` alone, or browser origins: a wrong entry would otherwise silently never match. */
+function corsOrigins(env: Env): string[] {
+  if (!bool(env, 'API_CORS_ENABLED')) return [];
+  const entries = list(env, 'API_CORS_ORIGINS');
+  if (entries.includes('*')) {
+    if (entries.length > 1)
+      throw new ConfigError('API_CORS_ORIGINS', '`*` allows any origin: list no others with it');
+    return entries;
+  }
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {}
+    // An origin is scheme://host[:port] exactly, as browsers send it: no path, query or trailing slash.
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry) {
+      throw new ConfigError(
+        'API_CORS_ORIGINS',
+        `"${entry}" is not an origin such as https://app.example.com (scheme://host[:port], no path), nor *`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** The seed's bare API_CACHE_MAX_SIZE (`1000`) counts responses; with a unit it is a memory bound. */
+function cacheBounds(env: Env): { maxBytes: number; maxEntries: number | undefined } {
+  const raw = read(env, 'API_CACHE_MAX_SIZE');
+  if (/^\d+$/.test(raw)) {
+    const entries = Number(raw);
+    if (entries < 1) throw new ConfigError('API_CACHE_MAX_SIZE', 'must be at least 1 response');
+    return { maxBytes: parseSize('64MB')!, maxEntries: entries };
+  }
+  return { maxBytes: size(env, 'API_CACHE_MAX_SIZE', 'b'), maxEntries: undefined };
+}
+
+/** REDIS_URL with its database path replaced by API_CACHE_REDIS_DB, when both are set. */
+function cacheRedisUrl(env: Env, redisUrl: string | undefined): string | undefined {
+  if (!read(env, 'API_CACHE_REDIS_DB')) return redisUrl;
+  const db = integer(env, 'API_CACHE_REDIS_DB', 0, 15);
+  if (!redisUrl) return undefined;
+  const url = new URL(redisUrl);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+/**
+ * Seed variables (seed .env) this platform does not act on, with why, so a copied .env does not
+ * silently promise what does not happen. `when` limits the warning to values that would differ from
+ * what the platform does anyway.
+ */
+const UNSUPPORTED_SEED_VARIABLES: ReadonlyArray<{
+  name: string;
+  reason: string;
+  when?: (value: string) => boolean;
+}> = [
+  {
+    name: 'RATE_LIMIT_SKIP_SUCCESSFUL_REQUESTS',
+    reason: 'every request counts against its rate limit; a limit is consumed before the call is made',
+    when: (value) => !['false', '0', 'no', 'off'].includes(value.toLowerCase()),
+  },
+  {
+    name: 'API_GATEWAY_RATE_LIMIT',
+    reason: 'the default limit per API key is RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS; set those',
+  },
+  {
+    name: 'API_AUTH_TIMEOUT',
+    reason: 'the platform issues no sessions or tokens: a caller JWT lives until its own exp claim',
+  },
+  {
+    name: 'API_AUTH_REFRESH_THRESHOLD',
+    reason: 'the platform issues no sessions or tokens to refresh: the identity provider does that',
+  },
+  { name: 'INTEGRATION_ENGINE_PORT', reason: 'every role listens on API_GATEWAY_PORT' },
+  { name: 'WEBHOOK_PORT', reason: 'every role listens on API_GATEWAY_PORT' },
+  { name: 'INTEGRATION_WORKERS', reason: 'use `kryonix start --workers N`' },
+  {
+    name: 'WEBHOOK_SECRET_KEY',
+    reason: 'each webhook endpoint and subscription has its own generated secret',
+  },
+  { name: 'API_MONITORING_ENABLED', reason: 'monitoring is always on (choose roles with KRYONIX_ROLES)' },
+  { name: 'API_ERROR_TRACKING', reason: 'errors are logged with their stack and counted in /metrics' },
+  { name: 'API_HELMET_ENABLED', reason: 'the API sends JSON only; no HTML security headers are set' },
+];
+
+export function ignoredSeedVariables(env: Env): Array<{ name: string; reason: string }> {
+  return UNSUPPORTED_SEED_VARIABLES.filter(({ name, when }) => {
+    const value = env[name]?.trim();
+    return value !== undefined && value !== '' && (when?.(value) ?? true);
+  }).map(({ name, reason }) => ({ name, reason }));
+}
+
 function optional(env: Env, name: string): string | undefined {
   return read(env, name) || undefined;
 }
@@ -371,6 +485,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
     throw new ConfigError('API_AUTH_JWT_SECRET', 'must be at least 32 bytes for HS256');
   }
+  const redisUrl = optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']);
   const config: Config = {
     nodeEnv,
     production: nodeEnv === 'production',
@@ -378,11 +493,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     port: overrides.port ?? integer(env, 'API_GATEWAY_PORT', 0, 65535),
     dataDir: path.resolve(read(env, 'KRYONIX_DATA_DIR')),
     databaseUrl: optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     logLevel,
     gatewayTimeoutMs: integer(env, 'API_GATEWAY_TIMEOUT', 1, 3_600_000),
     maxPayloadBytes: size(env, 'API_GATEWAY_MAX_PAYLOAD_SIZE', 'b'),
-    corsOrigins: list(env, 'API_CORS_ORIGINS'),
+    corsOrigins: corsOrigins(env),
     encryptionKey: optional(env, 'API_ENCRYPTION_KEY'),
     encryptionKeyPrevious: optional(env, 'API_ENCRYPTION_KEY_PREVIOUS'),
     jwt: {
@@ -395,7 +510,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       windowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 1),
       maxRequests: integer(env, 'RATE_LIMIT_MAX_REQUESTS', 0),
     },
-    cache: { ttlSeconds: integer(env, 'API_CACHE_TTL', 0), maxBytes: size(env, 'API_CACHE_MAX_SIZE', 'mb') },
+    cache: {
+      ttlSeconds: integer(env, 'API_CACHE_TTL', 0),
+      ...cacheBounds(env),
+      redisUrl: cacheRedisUrl(env, redisUrl),
+    },
     retry: {
       attempts: integer(env, 'INTEGRATION_RETRY_ATTEMPTS', 0, 20),
       delayMs: integer(env, 'INTEGRATION_RETRY_DELAY', 0),
@@ -419,6 +538,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     trustedProxies: cidrs(env, 'KRYONIX_TRUSTED_PROXIES'),
     dangerousAllowedNetworks: cidrs(env, 'KRYONIX_DANGEROUS_ALLOWED_NETWORKS'),
     roles: roles(env, overrides.roles),
+    ignoredVariables: ignoredSeedVariables(env),
   };
   // Read by the file connector when it runs; checked here so a typo stops the start.
   for (const root of list(env, 'KRYONIX_DANGEROUS_FILE_ROOTS')) {

@@ -191,6 +191,9 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       ],
     });
     log = app.log;
+    // A copied seed .env must not silently promise what does not happen: one line per variable.
+    for (const { name, reason } of config.ignoredVariables)
+      app.log.warn({ variable: name }, `${name} is set but not supported: ${reason}`);
     const limiter = rateLimiter;
 
     return {

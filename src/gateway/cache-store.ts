@@ -37,8 +37,13 @@ export function recordSize(record: StoredRecord): number {
   return size;
 }
 
-export function createMemoryStore(maxBytes: number): CacheStore & { readonly size: number } {
+export function createMemoryStore(
+  maxBytes: number,
+  /** The seed's API_CACHE_MAX_SIZE=1000 counts responses: at most that many, within maxBytes. */
+  maxEntries?: number,
+): CacheStore & { readonly size: number } {
   const lru = new LRUCache<string, StoredRecord>({
+    ...(maxEntries ? { max: maxEntries } : {}),
     maxSize: maxBytes,
     sizeCalculation: (record) => Math.max(1, recordSize(record)),
     allowStale: false,

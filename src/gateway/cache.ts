@@ -127,7 +127,10 @@ export function createResponseCacheWith(options: ResponseCacheOptions): Response
   const { config } = options;
   const store =
     options.store ??
-    (config.redisUrl ? createRedisStore(config.redisUrl) : createMemoryStore(config.cache.maxBytes));
+    // The cache's own connection selects API_CACHE_REDIS_DB (config.cache.redisUrl) when set.
+    (config.redisUrl
+      ? createRedisStore(config.cache.redisUrl ?? config.redisUrl)
+      : createMemoryStore(config.cache.maxBytes, config.cache.maxEntries));
   const limits = { defaultTtlSeconds: config.cache.ttlSeconds, maxBytes: config.cache.maxBytes };
   const tenantPolicies = new LRUCache<string, PolicyEntry>({ max: MAX_TENANTS });
   const refreshMs = options.policyRefreshMs ?? POLICY_REFRESH_MS;
