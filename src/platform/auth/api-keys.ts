@@ -5,7 +5,7 @@
  * last-used times are written in one batched UPDATE rather than one write per request.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import { audit, type RequestContext } from '../audit.js';
 import type { Database, Tx } from '../db/client.js';
@@ -191,11 +191,4 @@ export function createApiKeyAuthenticator(db: Database, events: EventBus): ApiKe
       await flushLastUsed().catch(() => {});
     },
   };
-}
-
-export async function listApiKeys(db: Database, tenantId: string): Promise<ApiKeyView[]> {
-  const rows = await db.withTenant(tenantId, (tx) =>
-    tx.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)),
-  );
-  return rows.map(toApiKeyView);
 }
