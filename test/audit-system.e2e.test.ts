@@ -1,8 +1,10 @@
 /**
- * Audit entries of work no HTTP caller asked for: the first start's bootstrap tenant and key, and the
- * webhook worker's decryption of a subscription's secrets (once per change of the subscription, as
- * the gateway audits a connection's credentials once per cache fill — not once per delivery).
+ * Audit entries of work no HTTP caller asked for: the first start's bootstrap tenant and key, the
+ * webhook worker's decryption of a subscription's secrets and the receiver's of an inbound endpoint's
+ * (once per change of the subscription or endpoint, as the gateway audits a connection's credentials
+ * once per cache fill — not once per delivery or per received webhook).
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Receiver, startReceiver, waitFor } from './fakes/webhook-receiver.js';
 import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
@@ -90,6 +92,44 @@ describeStores('audit entries of the platform itself', (store) => {
       200,
     );
     await deliver();
+    expect(await decryptions()).toHaveLength(2);
+  });
+
+  it('audits the receiver’s decryption of an inbound endpoint’s secret once per change, not per webhook', async () => {
+    const secret = 'github-inbound-secret';
+    const created = await admin('POST', '/webhooks/endpoints', {
+      name: 'audited-inbound',
+      authenticationType: 'github',
+      secretKey: secret,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const receive = async () => {
+      const body = JSON.stringify({ action: 'opened' });
+      const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const answer = await call(t.baseUrl, 'POST', created.body.url, {
+        body,
+        headers: { 'x-hub-signature-256': signature, 'x-github-event': 'issues' },
+      });
+      expect(answer.status).toBe(200);
+    };
+    const decryptions = async () =>
+      (await admin('GET', `/audit-log?action=webhook_endpoint.secrets.decrypt&resourceId=${id}`)).body.items;
+
+    await receive();
+    await receive();
+    expect(await decryptions()).toEqual([
+      expect.objectContaining({
+        resourceType: 'webhook_endpoint',
+        actor: 'system:webhook-receiver',
+        sourceIp: null,
+        details: { reason: 'verify inbound webhooks' },
+      }),
+    ]);
+    expect(JSON.stringify(await decryptions())).not.toContain(secret);
+
+    expect((await admin('PATCH', `/webhooks/endpoints/${id}`, { name: 'audited inbound' })).status).toBe(200);
+    await receive();
     expect(await decryptions()).toHaveLength(2);
   });
 });

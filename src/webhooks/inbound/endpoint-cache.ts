@@ -2,11 +2,15 @@
  * Inbound endpoints as the request path needs them, by slug, compiled once: secrets opened, networks
  * parsed, schema and pipeline compiled, rate limiter made. Entries are dropped on `webhook.config_changed`
  * and after a short TTL (which also retires a rotated-out secret at the end of its overlap). Unknown slugs
- * are remembered briefly too, so a scan of random slugs does not become a query per request.
+ * are remembered briefly too, so a scan of random slugs does not become a query per request. The secrets
+ * are opened, and the decryption audited, once per change of the endpoint (its updated_at) on each node,
+ * as the gateway and the delivery worker do: not on every TTL reload.
  */
 import { eq } from 'drizzle-orm';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Sealer } from '../../platform/crypto.js';
+import { audit } from '../../platform/audit.js';
+import { systemContext } from '../../platform/auth/system.js';
+import { isEnvelope, type Sealer } from '../../platform/crypto.js';
 import type { Database } from '../../platform/db/client.js';
 import { webhookEndpoints } from '../../platform/db/schema.js';
 import { type CidrList, parseCidrList } from '../../platform/net/cidr.js';
@@ -36,11 +40,37 @@ export interface LiveEndpoint {
 const TTL_MS = 30_000;
 const NEGATIVE_TTL_MS = 5_000;
 const MAX_NEGATIVE = 10_000;
+const RECEIVER_CONTEXT = systemContext('system:webhook-receiver');
 
 export function createEndpointCache(db: Database, sealer: Sealer) {
   const bySlug = new Map<string, { at: number; entry: Promise<LiveEndpoint | null> }>();
   const slugById = new Map<string, string>();
   const limiters = new Map<string, { points: number; limiter: RateLimiterMemory }>();
+  const opened = new Map<string, { version: number; secrets: EndpointSecrets | undefined }>();
+
+  async function secretsOf(row: typeof webhookEndpoints.$inferSelect): Promise<EndpointSecrets | undefined> {
+    const version = row.updatedAt.getTime();
+    const known = opened.get(row.id);
+    if (known?.version === version) return known.secrets;
+    if (isEnvelope(row.secretKey)) {
+      await db.withTenant(row.tenantId, (tx) =>
+        audit(
+          tx,
+          RECEIVER_CONTEXT,
+          {
+            action: 'webhook_endpoint.secrets.decrypt',
+            resourceType: 'webhook_endpoint',
+            resourceId: row.id,
+            details: { reason: 'verify inbound webhooks' },
+          },
+          row.tenantId,
+        ),
+      );
+    }
+    const secrets = openFor<EndpointSecrets>(sealer, ENDPOINT_SECRET_COLUMN, row.id, row.secretKey);
+    opened.set(row.id, { version, secrets });
+    return secrets;
+  }
 
   function limiterFor(id: string, points: number): RateLimiterMemory {
     const existing = limiters.get(id);
@@ -56,7 +86,7 @@ export function createEndpointCache(db: Database, sealer: Sealer) {
       tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.webhookUrl, slug)).limit(1),
     );
     if (!row) return null;
-    const secrets = openFor<EndpointSecrets>(sealer, ENDPOINT_SECRET_COLUMN, row.id, row.secretKey);
+    const secrets = await secretsOf(row);
     slugById.set(row.id, slug);
     return {
       id: row.id,
