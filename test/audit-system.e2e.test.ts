@@ -132,4 +132,40 @@ describeStores('audit entries of the platform itself', (store) => {
     await receive();
     expect(await decryptions()).toHaveLength(2);
   });
+
+  it('audits reading a masked view, which opens the sealed secrets to build it', async () => {
+    const created = await admin('POST', '/webhooks/subscriptions', {
+      name: 'viewed',
+      targetUrl: `${receiver.url}/viewed`,
+      events: ['test.event'],
+      authentication: { type: 'basic', username: 'ops', password: 'view-secret' },
+    });
+    const id = created.body.id;
+    const viewed = await admin('GET', `/webhooks/subscriptions/${id}`);
+    expect(viewed.body.authentication).toEqual({ type: 'basic', username: 'ops', password: '********' });
+    await admin('GET', '/webhooks/subscriptions?limit=200');
+    const entries = (
+      await admin('GET', '/audit-log?action=webhook_subscription.secrets.decrypt&limit=200')
+    ).body.items.filter((entry: { details: { reason?: string } }) => entry.details?.reason === 'masked view');
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ resourceId: id, actor: expect.stringMatching(/^api_key:/) }),
+        expect.objectContaining({
+          resourceId: null,
+          details: expect.objectContaining({ ids: expect.arrayContaining([id]) }),
+        }),
+      ]),
+    );
+
+    const endpoint = await admin('POST', '/webhooks/endpoints', {
+      name: 'viewed-inbound',
+      authenticationType: 'github',
+      secretKey: 'viewed-inbound-secret',
+    });
+    expect((await admin('GET', `/webhooks/endpoints/${endpoint.body.id}`)).status).toBe(200);
+    const endpointEntries = (
+      await admin('GET', `/audit-log?action=webhook_endpoint.secrets.decrypt&resourceId=${endpoint.body.id}`)
+    ).body.items;
+    expect(endpointEntries).toEqual([expect.objectContaining({ details: { reason: 'masked view' } })]);
+  });
 });

@@ -317,7 +317,7 @@ export async function webhookRoutes(
         response: { 200: endpointView, ...errorResponses },
       },
     },
-    (request) => endpoints.get(tenantOf(request), request.params.id),
+    (request) => endpoints.get(request.context, tenantOf(request), request.params.id),
   );
   app.patch<{ Params: { id: string }; Body: Partial<EndpointInput> }>(
     '/webhooks/endpoints/:id',
@@ -423,7 +423,7 @@ export async function webhookRoutes(
         response: { 200: pageOf(subscriptionView), ...errorResponses },
       },
     },
-    (request) => subscriptions.list(tenantOf(request), request.query),
+    (request) => subscriptions.list(request.context, tenantOf(request), request.query),
   );
   app.post<{ Body: SubscriptionInput }>(
     '/webhooks/subscriptions',
@@ -448,7 +448,7 @@ export async function webhookRoutes(
         response: { 200: subscriptionView, ...errorResponses },
       },
     },
-    (request) => subscriptions.get(tenantOf(request), request.params.id),
+    (request) => subscriptions.get(request.context, tenantOf(request), request.params.id),
   );
   const { signingSecret: _imported, ...patchProperties } = subscriptionBody.properties;
   app.patch<{ Params: { id: string }; Body: Partial<SubscriptionInput> }>(

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, getTableColumns, gte, type SQL, sql } from 'drizzle-orm';
 import { audit, type RequestContext } from '../platform/audit.js';
-import type { Sealer } from '../platform/crypto.js';
+import { isEnvelope, type Sealer } from '../platform/crypto.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { webhookEndpoints, webhookRejections } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
@@ -237,8 +237,19 @@ export function createEndpointAdmin(db: Database, sealer: Sealer, events: EventB
       return toPage(rows, query.limit, (row) => toView(row, undefined));
     },
 
-    async get(tenantId: string, id: string): Promise<EndpointView> {
-      const row = await db.withTenant(tenantId, (tx) => load(tx, id));
+    /** The view shows when a secret rotation ends, which is inside the sealed secrets: audited. */
+    async get(context: RequestContext, tenantId: string, id: string): Promise<EndpointView> {
+      const row = await db.withTenant(tenantId, async (tx) => {
+        const found = await load(tx, id);
+        if (isEnvelope(found.secretKey))
+          await audit(tx, context, {
+            action: 'webhook_endpoint.secrets.decrypt',
+            resourceType: 'webhook_endpoint',
+            resourceId: id,
+            details: { reason: 'masked view' },
+          });
+        return found;
+      });
       return toView(row, secretsOf(row));
     },
 

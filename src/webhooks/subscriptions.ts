@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { checkTargetUrl } from '../gateway/ssrf.js';
 import { audit, type RequestContext } from '../platform/audit.js';
-import type { Sealer } from '../platform/crypto.js';
+import { isEnvelope, type Sealer } from '../platform/crypto.js';
 import { type Database, isUuid, type Tx } from '../platform/db/client.js';
 import { tenants, webhookSubscriptions } from '../platform/db/schema.js';
 import { KryonixError } from '../platform/errors.js';
@@ -211,23 +211,46 @@ export function createSubscriptionAdmin(
     openFor<SubscriptionSecrets>(sealer, SUBSCRIPTION_SECRET_COLUMN, row.id, row.authentication);
 
   return {
-    async list(tenantId: string, query: SubscriptionListQuery): Promise<Page<SubscriptionView>> {
+    /** The view masks the target credential, but building it opens the secrets: audited, once per page. */
+    async list(
+      context: RequestContext,
+      tenantId: string,
+      query: SubscriptionListQuery,
+    ): Promise<Page<SubscriptionView>> {
       const filters: SQL[] = [];
       if (query.isActive !== undefined) filters.push(eq(webhookSubscriptions.isActive, query.isActive));
       const page = keyset(webhookSubscriptions.createdAt, webhookSubscriptions.id, query.cursor);
-      const rows = await db.withTenant(tenantId, (tx) =>
-        tx
+      const rows = await db.withTenant(tenantId, async (tx) => {
+        const found = await tx
           .select({ ...getTableColumns(webhookSubscriptions), cursorAt: page.at })
           .from(webhookSubscriptions)
           .where(and(...filters, page.where))
           .orderBy(...page.orderBy)
-          .limit(query.limit + 1),
-      );
+          .limit(query.limit + 1);
+        const sealed = found.slice(0, query.limit).filter((row) => isEnvelope(row.authentication));
+        if (sealed.length > 0)
+          await audit(tx, context, {
+            action: 'webhook_subscription.secrets.decrypt',
+            resourceType: 'webhook_subscription',
+            details: { reason: 'masked view', ids: sealed.map((row) => row.id) },
+          });
+        return found;
+      });
       return toPage(rows, query.limit, (row) => toView(row, secretsOf(row)));
     },
 
-    async get(tenantId: string, id: string): Promise<SubscriptionView> {
-      const row = await db.withTenant(tenantId, (tx) => load(tx, id));
+    async get(context: RequestContext, tenantId: string, id: string): Promise<SubscriptionView> {
+      const row = await db.withTenant(tenantId, async (tx) => {
+        const found = await load(tx, id);
+        if (isEnvelope(found.authentication))
+          await audit(tx, context, {
+            action: 'webhook_subscription.secrets.decrypt',
+            resourceType: 'webhook_subscription',
+            resourceId: id,
+            details: { reason: 'masked view' },
+          });
+        return found;
+      });
       return toView(row, secretsOf(row));
     },
 
