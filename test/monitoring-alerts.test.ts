@@ -217,6 +217,17 @@ describeStores('monitoring: alerts', (store) => {
       expect(JSON.parse(receiver.on('/hook')[1].body).type).toBe('alert.resolved');
       await waitFor(() => smtp.messages.length === 2, 'the resolution email');
       expect(smtp.messages[1].data).toContain('RESOLVED');
+      // Opening the sealed channels to notify is audited, once per notice (fired, resolved).
+      const decryptions = await api(
+        'GET',
+        `/audit-log?action=integration_alert.channels.decrypt&resourceId=${ruleId}`,
+      );
+      expect(decryptions.body.items).toHaveLength(2);
+      expect(decryptions.body.items[0]).toMatchObject({
+        actor: 'system:alerts',
+        details: { reason: 'notify' },
+      });
+      expect(JSON.stringify(decryptions.body)).not.toContain('hook-secret');
       await api('PATCH', `/alerts/${ruleId}`, { isActive: false });
     } finally {
       stream.close();

@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import type { RequestContext } from '../platform/audit.js';
+import { systemContext } from '../platform/auth/system.js';
 import type { Database } from '../platform/db/client.js';
 import type { JobSpec } from '../platform/scheduler.js';
 import { aggregateRecentHours } from './aggregation.js';
@@ -29,13 +30,8 @@ export type ConnectionTester = (
 export const RETENTION_BATCH = 5000;
 
 /** Who scheduled work acts as in audit entries (credential decryptions of health checks). */
-export function systemContext(tenantId: string): RequestContext {
-  return {
-    principal: { kind: 'api_key', subject: 'system:scheduler', tenantId, role: 'admin' },
-    sourceIp: null,
-    requestId: null,
-  };
-}
+export const schedulerContext = (tenantId: string): RequestContext =>
+  systemContext('system:scheduler', tenantId);
 
 /** Deletes rows of `table` older than `days` by `column`, RETENTION_BATCH at a time. */
 async function purgeOlderThan(
@@ -89,7 +85,7 @@ export async function checkDueConnections(
     due.rows.map((row) =>
       limit(async () => {
         const tenantId = row.tenant_id as string;
-        await test(systemContext(tenantId), tenantId, row.id as string).catch((error: unknown) =>
+        await test(schedulerContext(tenantId), tenantId, row.id as string).catch((error: unknown) =>
           options.onError?.(error),
         );
       }),

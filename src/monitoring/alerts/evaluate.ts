@@ -14,7 +14,9 @@
  * different nodes continue where the last one stopped.
  */
 import { and, eq, ne, or, sql } from 'drizzle-orm';
-import type { Sealer } from '../../platform/crypto.js';
+import { audit } from '../../platform/audit.js';
+import { systemContext } from '../../platform/auth/system.js';
+import { isEnvelope, type Sealer } from '../../platform/crypto.js';
 import type { Database, Tx } from '../../platform/db/client.js';
 import { alertEvents, integrationAlerts } from '../../platform/db/schema.js';
 import type { EventBus } from '../../platform/events.js';
@@ -33,6 +35,8 @@ const UNIT: Record<AlertType, string> = {
   webhook_failures: ' failed deliveries',
   queue_backlog: ' overdue deliveries',
 };
+
+const ALERTS_CONTEXT = systemContext('system:alerts');
 
 const OPERATOR_TEXT = { gt: '>', gte: '≥', lt: '<', lte: '≤' } as const;
 
@@ -148,6 +152,21 @@ export function createAlertEvaluator(deps: {
   }
 
   async function notify(rule: RuleRow, notice: Notice): Promise<void> {
+    // The channels hold webhook URLs and tokens, sealed at rest: opening them is audited.
+    if (isEnvelope(rule.notificationConfig))
+      await db.withTenant(rule.tenantId, (tx) =>
+        audit(
+          tx,
+          ALERTS_CONTEXT,
+          {
+            action: 'integration_alert.channels.decrypt',
+            resourceType: 'integration_alert',
+            resourceId: rule.id,
+            details: { reason: 'notify', eventId: notice.eventId },
+          },
+          rule.tenantId,
+        ),
+      );
     const results = await notifier.notify(rule.tenantId, rule, openChannels(sealer, rule), notice);
     for (const failed of results.filter((r) => !r.ok))
       deps.log?.warn(

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, request } from 'undici';
 import type { RequestContext } from '../../platform/audit.js';
-import { systemContext } from '../jobs.js';
+import { schedulerContext } from '../jobs.js';
 import type { Channel, RuleRow, Severity } from './rules.js';
 
 export type ActionRunnerFn = (
@@ -134,7 +134,7 @@ export function createNotifier(deps: {
   ): Promise<ChannelResult> {
     if (channel.type !== 'email') return post(channel, bodyFor(channel, rule, notice));
     try {
-      await deps.runAction(systemContext(tenantId), tenantId, channel.connectionId, 'send', {
+      await deps.runAction(schedulerContext(tenantId), tenantId, channel.connectionId, 'send', {
         to: channel.to,
         subject: title(rule, notice),
         text: `${notice.message}\n\nRule: ${rule.alertName} (${rule.alertType})\nValue: ${notice.value ?? 'n/a'}\nThreshold: ${notice.threshold}\nTime: ${notice.time}\n`,

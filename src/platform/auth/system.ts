@@ -6,10 +6,13 @@
 import os from 'node:os';
 import type { RequestContext } from '../audit.js';
 
-/** `actor` is recorded as is, e.g. `system:bootstrap`. Never reaches an HTTP route or a role check. */
-export function systemContext(actor: string): RequestContext {
+/**
+ * `actor` is recorded as is, e.g. `system:bootstrap`. Never reaches an HTTP route or a role check.
+ * `tenantId`: the tenant its entries belong to when it works for one (the scheduler's health checks).
+ */
+export function systemContext(actor: string, tenantId: string | null = null): RequestContext {
   return {
-    principal: { kind: 'system', subject: actor, tenantId: null, role: 'owner' },
+    principal: { kind: 'system', subject: actor, tenantId, role: 'owner' },
     sourceIp: null,
     requestId: null,
   };
