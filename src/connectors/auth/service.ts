@@ -10,6 +10,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { RequestContext } from '../../platform/audit.js';
+import { systemContext } from '../../platform/auth/system.js';
 import { KryonixError } from '../../platform/errors.js';
 import { requestToken, type Settings } from './token-request.js';
 import type { AppliedAuth, AuthSession, CredentialStore, LockProvider, StoredToken } from './types.js';
@@ -42,13 +43,8 @@ export interface AuthService {
 }
 
 /** The audit identity of refreshes nobody asked for by name. */
-function platformContext(tenantId: string): RequestContext {
-  return {
-    principal: { kind: 'jwt', subject: 'kryonix:connector-auth', tenantId, role: 'admin' },
-    sourceIp: null,
-    requestId: null,
-  };
-}
+const platformContext = (tenantId: string): RequestContext =>
+  systemContext('system:connector-auth', tenantId);
 
 export function createAuthService(options: {
   store: CredentialStore;
