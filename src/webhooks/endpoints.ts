@@ -17,6 +17,7 @@ import { keyset, type Page, toPage } from '../platform/pagination.js';
 import { compileSchema, validatePipeline } from '../transform/index.js';
 import {
   activeSecrets,
+  auditSecretsOpened,
   ENDPOINT_SECRET_COLUMN,
   type EndpointSecrets,
   openFor,
@@ -242,12 +243,7 @@ export function createEndpointAdmin(db: Database, sealer: Sealer, events: EventB
       const row = await db.withTenant(tenantId, async (tx) => {
         const found = await load(tx, id);
         if (isEnvelope(found.secretKey))
-          await audit(tx, context, {
-            action: 'webhook_endpoint.secrets.decrypt',
-            resourceType: 'webhook_endpoint',
-            resourceId: id,
-            details: { reason: 'masked view' },
-          });
+          await auditSecretsOpened(tx, context, 'webhook_endpoint', { id }, 'masked view');
         return found;
       });
       return toView(row, secretsOf(row));

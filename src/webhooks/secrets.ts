@@ -2,7 +2,9 @@
  * What the sealed columns hold. Secrets rotate with an overlap: the previous one stays valid until
  * `expiresAt`, and is dropped when it has passed.
  */
+import { audit, type RequestContext } from '../platform/audit.js';
 import { type EncryptedEnvelope, isEnvelope, type Sealer, sealedBinding } from '../platform/crypto.js';
+import type { Tx } from '../platform/db/client.js';
 
 export interface RotatingSecret {
   readonly secret: string;
@@ -27,6 +29,25 @@ export type TargetAuth =
 export interface SubscriptionSecrets {
   readonly signing: readonly RotatingSecret[];
   readonly target: TargetAuth;
+}
+
+/**
+ * Records that sealed webhook secrets were opened, and why: of one row, or of several (`ids` in the
+ * details, a list page). `tenantId` for contexts that belong to no tenant (the background workers).
+ */
+export function auditSecretsOpened(
+  tx: Tx,
+  context: RequestContext,
+  resourceType: 'webhook_endpoint' | 'webhook_subscription',
+  opened: { id: string } | { ids: string[] },
+  reason: string,
+  tenantId?: string,
+): Promise<void> {
+  const target =
+    'id' in opened
+      ? { resourceId: opened.id, details: { reason } }
+      : { details: { reason, ids: opened.ids } };
+  return audit(tx, context, { action: `${resourceType}.secrets.decrypt`, resourceType, ...target }, tenantId);
 }
 
 export const ENDPOINT_SECRET_COLUMN = ['webhook_endpoints', 'secret_key'] as const;

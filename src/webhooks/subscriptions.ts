@@ -19,6 +19,7 @@ import { compileFilter, compileTemplate, type FilterSpec, type JsonValue } from 
 import { type RetryConfig, validateRetryConfig } from './outbound/retry-schedule.js';
 import {
   activeSecrets,
+  auditSecretsOpened,
   openFor,
   rotate,
   rotationEndsAt,
@@ -229,11 +230,13 @@ export function createSubscriptionAdmin(
           .limit(query.limit + 1);
         const sealed = found.slice(0, query.limit).filter((row) => isEnvelope(row.authentication));
         if (sealed.length > 0)
-          await audit(tx, context, {
-            action: 'webhook_subscription.secrets.decrypt',
-            resourceType: 'webhook_subscription',
-            details: { reason: 'masked view', ids: sealed.map((row) => row.id) },
-          });
+          await auditSecretsOpened(
+            tx,
+            context,
+            'webhook_subscription',
+            { ids: sealed.map((row) => row.id) },
+            'masked view',
+          );
         return found;
       });
       return toPage(rows, query.limit, (row) => toView(row, secretsOf(row)));
@@ -243,12 +246,7 @@ export function createSubscriptionAdmin(
       const row = await db.withTenant(tenantId, async (tx) => {
         const found = await load(tx, id);
         if (isEnvelope(found.authentication))
-          await audit(tx, context, {
-            action: 'webhook_subscription.secrets.decrypt',
-            resourceType: 'webhook_subscription',
-            resourceId: id,
-            details: { reason: 'masked view' },
-          });
+          await auditSecretsOpened(tx, context, 'webhook_subscription', { id }, 'masked view');
         return found;
       });
       return toView(row, secretsOf(row));

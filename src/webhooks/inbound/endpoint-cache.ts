@@ -8,7 +8,6 @@
  */
 import { eq } from 'drizzle-orm';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { audit } from '../../platform/audit.js';
 import { systemContext } from '../../platform/auth/system.js';
 import { isEnvelope, type Sealer } from '../../platform/crypto.js';
 import type { Database } from '../../platform/db/client.js';
@@ -16,7 +15,13 @@ import { webhookEndpoints } from '../../platform/db/schema.js';
 import { type CidrList, parseCidrList } from '../../platform/net/cidr.js';
 import { type CompiledPipeline, compilePipeline, compileSchema } from '../../transform/index.js';
 import type { EndpointOptions, ResponseConfig } from '../endpoints.js';
-import { activeSecrets, ENDPOINT_SECRET_COLUMN, type EndpointSecrets, openFor } from '../secrets.js';
+import {
+  activeSecrets,
+  auditSecretsOpened,
+  ENDPOINT_SECRET_COLUMN,
+  type EndpointSecrets,
+  openFor,
+} from '../secrets.js';
 import type { AuthType, InboundAuth } from '../signing/index.js';
 
 export interface LiveEndpoint {
@@ -54,15 +59,12 @@ export function createEndpointCache(db: Database, sealer: Sealer) {
     if (known?.version === version) return known.secrets;
     if (isEnvelope(row.secretKey)) {
       await db.withTenant(row.tenantId, (tx) =>
-        audit(
+        auditSecretsOpened(
           tx,
           RECEIVER_CONTEXT,
-          {
-            action: 'webhook_endpoint.secrets.decrypt',
-            resourceType: 'webhook_endpoint',
-            resourceId: row.id,
-            details: { reason: 'verify inbound webhooks' },
-          },
+          'webhook_endpoint',
+          { id: row.id },
+          'verify inbound webhooks',
           row.tenantId,
         ),
       );

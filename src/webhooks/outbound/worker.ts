@@ -10,13 +10,18 @@
 import type { Agent } from 'undici';
 import { parseRetryAfter } from '../../gateway/retry.js';
 import { createGuardedDispatcher } from '../../gateway/ssrf.js';
-import { audit } from '../../platform/audit.js';
 import { systemContext } from '../../platform/auth/system.js';
 import { isEnvelope, type Sealer } from '../../platform/crypto.js';
 import type { Database } from '../../platform/db/client.js';
 import type { EventBus } from '../../platform/events.js';
 import { type CidrList, parseCidrList } from '../../platform/net/cidr.js';
-import { activeSecrets, openFor, SUBSCRIPTION_SECRET_COLUMN, type SubscriptionSecrets } from '../secrets.js';
+import {
+  activeSecrets,
+  auditSecretsOpened,
+  openFor,
+  SUBSCRIPTION_SECRET_COLUMN,
+  type SubscriptionSecrets,
+} from '../secrets.js';
 import { nextDelayMs, type RetryConfig, type RetryDefaults } from './retry-schedule.js';
 import { type SendOutcome, type SendRequest, send as sendOverHttp } from './sender.js';
 import { createTargetGate, originOf } from './target-gate.js';
@@ -302,15 +307,12 @@ export function createDeliveryWorker(options: WorkerOptions) {
   async function openSecrets(row: SubscriptionRow): Promise<SubscriptionSecrets | undefined> {
     if (!isEnvelope(row.authentication)) return undefined;
     await db.withTenant(row.tenant_id, (tx) =>
-      audit(
+      auditSecretsOpened(
         tx,
         WORKER_CONTEXT,
-        {
-          action: 'webhook_subscription.secrets.decrypt',
-          resourceType: 'webhook_subscription',
-          resourceId: row.id,
-          details: { reason: 'delivery' },
-        },
+        'webhook_subscription',
+        { id: row.id },
+        'delivery',
         row.tenant_id,
       ),
     );
