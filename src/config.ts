@@ -297,13 +297,13 @@ function transformRecord(env: Env): Config['transformRecord'] {
   if (raw === 'failures') return { failures: true, successRate: 0 };
   if (raw === 'all') return { failures: true, successRate: 1 };
   if (raw === 'off') return { failures: false, successRate: 0 };
-  const share = Number(raw);
-  if (!/^(0|1|0?\.\d+)$/.test(raw) || share < 0 || share > 1)
+  // The pattern admits only numbers from 0 to 1.
+  if (!/^(0|1|0?\.\d+)$/.test(raw))
     throw new ConfigError(
       'API_TRANSFORM_RECORD',
       `expected failures, all, off or a share from 0 to 1, got "${raw}"`,
     );
-  return { failures: true, successRate: share };
+  return { failures: true, successRate: Number(raw) };
 }
 
 function bool(env: Env, name: string): boolean {

@@ -57,13 +57,17 @@ export function endpointFor(
   endpoint: string,
 ): ResolvedEndpoint | undefined {
   if (connection.endpoints.length === 0) return undefined;
-  const path = `/${endpoint.split('?')[0].replace(/^\/+/, '')}`;
+  const path = pathOf(endpoint);
   return connection.endpoints.find((candidate) => candidate.method === method && candidate.path.test(path));
 }
 
+/** A call's endpoint and a stored endpoint URL compare as one absolute path without the query. */
+const pathOf = (endpoint: string) => `/${endpoint.split('?')[0].replace(/^\/+/, '')}`;
+
 function endpointPattern(endpointUrl: string): RegExp {
-  const path = `/${endpointUrl.split('?')[0].replace(/^\/+/, '')}`;
-  const escaped = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/{}]+\}/g, '[^/]+');
+  const escaped = pathOf(endpointUrl)
+    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+    .replace(/\{[^/{}]+\}/g, '[^/]+');
   return new RegExp(`^${escaped}/?$`);
 }
 

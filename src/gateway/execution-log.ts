@@ -181,11 +181,14 @@ function createTableQueue<T>(
   return {
     buffer,
     stats,
-    push(records: readonly T[]): void {
-      for (const record of records) {
-        if (buffer.length >= limits.maxBuffered) stats.dropped++;
-        else buffer.push(record);
+    /** Buffers a record unless the buffer is full (then counts it dropped); true when buffered. */
+    add(record: T): boolean {
+      if (buffer.length >= limits.maxBuffered) {
+        stats.dropped++;
+        return false;
       }
+      buffer.push(record);
+      return true;
     },
     /**
      * Writes full batches, or everything with `all`; false when the database is unavailable. A
@@ -225,7 +228,7 @@ export function createExecutionLog(db: Database, options: ExecutionLogOptions = 
   const executions = createTableQueue(db, 'api_executions', toRowJson, limits, (written) => {
     for (const record of written) {
       const steps = stepsOf.get(record);
-      if (steps) transformations.push(steps);
+      if (steps) for (const step of steps) transformations.add(step);
     }
   });
   let flushing: Promise<void> | undefined;
@@ -249,16 +252,12 @@ export function createExecutionLog(db: Database, options: ExecutionLogOptions = 
   return {
     newId: randomUUID,
     record(record, steps) {
-      if (executions.buffer.length >= limits.maxBuffered) {
-        executions.stats.dropped++;
-        return;
-      }
-      executions.buffer.push(record);
+      if (!executions.add(record)) return;
       if (steps?.length) stepsOf.set(record, steps);
       if (executions.buffer.length >= limits.batchSize) void flush(false);
     },
     recordTransformations(steps) {
-      transformations.push(steps);
+      for (const step of steps) transformations.add(step);
       if (transformations.buffer.length >= limits.batchSize) void flush(false);
     },
     async flush() {
