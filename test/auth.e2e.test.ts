@@ -9,7 +9,7 @@ import { exportJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createPlatform } from '../src/start.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, createTenant, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores, leaseStore } from './support/stores.js';
 
 const JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -68,16 +68,7 @@ describeStores('caller authentication', (store) => {
       API_AUTH_JWT_ISSUER: ISSUER,
       API_AUTH_JWT_AUDIENCE: AUDIENCE,
     });
-    const created = await call(t.baseUrl, 'POST', '/api/integrations/tenants', {
-      key: t.ownerKey,
-      body: { name: 'Auth tenant', slug: 'auth-tenant' },
-    });
-    expect(created.status).toBe(201);
-    const key = await call(t.baseUrl, 'POST', `/api/integrations/tenants/${created.body.id}/api-keys`, {
-      key: t.ownerKey,
-      body: { name: 'auth admin', role: 'admin' },
-    });
-    tenant = { id: created.body.id, key: key.body.key };
+    tenant = await createTenant(t, 'auth-tenant');
   });
   afterAll(async () => {
     await t?.close();

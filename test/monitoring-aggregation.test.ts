@@ -4,8 +4,8 @@ import { purgeExecutions } from '../src/monitoring/jobs.js';
 import { createScheduler } from '../src/platform/scheduler.js';
 import { startUpstream, type UpstreamFake } from './fakes/upstream.js';
 import { waitFor } from './fakes/webhook-receiver.js';
-import { createRestConnection, createTenant, execute, openStream } from './monitoring-kit.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { createRestConnection, execute, openStream } from './monitoring-kit.js';
+import { call, createTenant, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 const HOUR = 3_600_000;

@@ -6,8 +6,8 @@ import { resealAll } from '../src/platform/key-rotation.js';
 import { type FakeSmtp, startFakeSmtp } from './fakes/smtp.js';
 import { startUpstream, type UpstreamFake } from './fakes/upstream.js';
 import { type Receiver, startReceiver, waitFor } from './fakes/webhook-receiver.js';
-import { createRestConnection, createTenant, execute, openStream } from './monitoring-kit.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { createRestConnection, execute, openStream } from './monitoring-kit.js';
+import { call, createTenant, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 describeStores('monitoring: alerts', (store) => {

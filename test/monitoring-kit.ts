@@ -1,21 +1,7 @@
-/** Helpers shared by the monitoring tests: tenants, connections, an SSE reader. */
+/** Helpers shared by the monitoring tests: connections, calls, an SSE reader. */
 import { expect } from 'vitest';
 import { waitFor } from './fakes/webhook-receiver.js';
 import { call, type TestPlatform } from './support/platform.js';
-
-export async function createTenant(t: TestPlatform, slug: string): Promise<{ id: string; key: string }> {
-  const created = await call(t.baseUrl, 'POST', '/api/integrations/tenants', {
-    key: t.ownerKey,
-    body: { name: slug, slug },
-  });
-  expect(created.status).toBe(201);
-  const key = await call(t.baseUrl, 'POST', `/api/integrations/tenants/${created.body.id}/api-keys`, {
-    key: t.ownerKey,
-    body: { name: `${slug} admin`, role: 'admin' },
-  });
-  expect(key.status).toBe(201);
-  return { id: created.body.id, key: key.body.key };
-}
 
 export async function createRestConnection(
   t: TestPlatform,

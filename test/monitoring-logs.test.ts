@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { redactUrl } from '../src/platform/logging.js';
 import { startUpstream, type UpstreamFake } from './fakes/upstream.js';
-import { createRestConnection, createTenant, execute, openStream } from './monitoring-kit.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { createRestConnection, execute, openStream } from './monitoring-kit.js';
+import { call, createTenant, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 describeStores('monitoring: execution log and live stream', (store) => {

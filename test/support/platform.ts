@@ -1,4 +1,5 @@
 /** A whole platform on a random port for end-to-end tests, with helpers to call it over HTTP. */
+import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { insertApiKey } from '../../src/platform/auth/api-keys.js';
 import { createPlatform, type Platform } from '../../src/start.js';
@@ -79,3 +80,18 @@ export const restConnection = (name: string) => ({
   authConfig: { type: 'api_key', in: 'header', name: 'X-Upstream-Key' },
   credentials: { apiKey: 'upstream-secret-12345' },
 });
+
+/** A tenant made by the platform owner, with an admin key of its own. */
+export async function createTenant(t: TestPlatform, slug: string): Promise<{ id: string; key: string }> {
+  const created = await call(t.baseUrl, 'POST', '/api/integrations/tenants', {
+    key: t.ownerKey,
+    body: { name: slug, slug },
+  });
+  expect(created.status).toBe(201);
+  const key = await call(t.baseUrl, 'POST', `/api/integrations/tenants/${created.body.id}/api-keys`, {
+    key: t.ownerKey,
+    body: { name: `${slug} admin`, role: 'admin' },
+  });
+  expect(key.status).toBe(201);
+  return { id: created.body.id, key: key.body.key };
+}
