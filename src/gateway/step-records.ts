@@ -33,24 +33,13 @@ export type StepRecordingFactory = (run: {
 export function stepRecording(policy: Config['transformRecord']): StepRecordingFactory {
   return ({ tenantId, executionId, scrub }) => {
     const sampled = policy.successRate > 0 && Math.random() < policy.successRate;
-    const seen: TransformationRecord[] = [];
+    // Steps as they ran; turned into rows (bodies serialised and cut) only if the run is kept, so the
+    // common case — a successful run under the default policy — serialises nothing.
+    const seen: Array<{ step: StepRecord; at: Date }> = [];
     let failed = false;
     const record: StepRecorder = (step) => {
       if (step.status === 'failed') failed = true;
-      seen.push({
-        tenantId,
-        executionId,
-        type: step.type,
-        name: step.name,
-        input: bodyForRecord(step.input, RECORD_BODY_BYTES),
-        output: bodyForRecord(step.output, RECORD_BODY_BYTES),
-        config: step.config,
-        error: step.error,
-        processingTimeMs: step.processingTimeMs,
-        status: step.status,
-        createdAt: new Date(),
-        scrub,
-      });
+      seen.push({ step, at: new Date() });
     };
     return {
       record,
@@ -76,7 +65,23 @@ export function stepRecording(policy: Config['transformRecord']): StepRecordingF
           throw error;
         }
       },
-      rows: () => ((failed && policy.failures) || sampled ? seen : []),
+      rows: () =>
+        (failed && policy.failures) || sampled
+          ? seen.map(({ step, at }) => ({
+              tenantId,
+              executionId,
+              type: step.type,
+              name: step.name,
+              input: bodyForRecord(step.input, RECORD_BODY_BYTES),
+              output: bodyForRecord(step.output, RECORD_BODY_BYTES),
+              config: step.config,
+              error: step.error,
+              processingTimeMs: step.processingTimeMs,
+              status: step.status,
+              createdAt: at,
+              scrub,
+            }))
+          : [],
     };
   };
 }
