@@ -1,8 +1,9 @@
 /**
  * What the gateway knows about a connection, resolved once and kept in memory: its settings, its
- * decrypted credentials (the decryption is audited when the entry is filled) and the SSRF-guarded
- * dispatcher for its tenant's allow-list, its stored pipelines and its endpoints' compiled. Entries are dropped when the connection or tenant changes
- * (platform events), so a call does no configuration read.
+ * decrypted credentials (the decryption is audited when the entry is filled), the SSRF-guarded
+ * dispatcher for its tenant's allow-list, and its stored pipelines and its active endpoints' compiled.
+ * Entries are dropped when the connection, one of its endpoints or its tenant changes (platform
+ * events), so a call does no configuration read.
  */
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';

@@ -22,7 +22,7 @@ const builtIn = Object.fromEntries(
   ),
 );
 
-export function tooLong(what: string, length: number, limit: number): KryonixError {
+function tooLong(what: string, length: number, limit: number): KryonixError {
   return new KryonixError(
     'KRX_LIMIT_EXCEEDED',
     `Expression stopped: ${what} of length ${length} exceeds the limit of ${limit} characters or items`,
