@@ -18,9 +18,12 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-/** Strict line grammar of the text exposition format 0.0.4 (used when promtool is not installed). */
+/**
+ * Strict line grammar of the text exposition format 0.0.4 (used when promtool is not installed). NaN in
+ * any case, as promtool's Go ParseFloat reads it: prom-client writes an empty event-loop histogram as `Nan`.
+ */
 const LINE =
-  /^(?:# (?:HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]*(?: .*)?|[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (?:-?[0-9.e+-]+|NaN|\+Inf|-Inf))$/;
+  /^(?:# (?:HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]*(?: .*)?|[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (?:-?[0-9.e+-]+|[Nn][Aa][Nn]|\+Inf|-Inf))$/;
 
 describeStores('monitoring: /metrics', (store) => {
   let t: TestPlatform;
