@@ -17,6 +17,7 @@ import { healthRoutes, type ReadinessCheck } from './api/health.routes.js';
 import { meRoutes } from './api/me.routes.js';
 import { monitoringRoutes } from './api/monitoring.routes.js';
 import { prometheusRoutes } from './api/monitoring-prometheus.routes.js';
+import { type DirectRoute, directProxyRoute, serverWithDirectRoute } from './api/proxy-direct.js';
 import { rateLimitRoutes } from './api/rate-limits.routes.js';
 import { problemSchema } from './api/schemas.js';
 import { streamRoutes } from './api/stream.routes.js';
@@ -40,11 +41,17 @@ import type { ApiKeyAuthenticator } from './platform/auth/api-keys.js';
 import type { JwtVerifier } from './platform/auth/jwt.js';
 import type { KeyService } from './platform/auth/key-service.js';
 import type { Database } from './platform/db/client.js';
-import { installAuthentication } from './platform/http/authenticate.js';
+import { createCredentialCheck, installAuthentication } from './platform/http/authenticate.js';
 import { installProblemHandlers } from './platform/http/problems.js';
 import { installStrictInput } from './platform/http/strict-input.js';
 import { validatorCompiler } from './platform/http/validation.js';
-import { AccessLogController, bufferedStdout, loggerOptions, requestIdOf } from './platform/logging.js';
+import {
+  AccessLogController,
+  accessLogWriter,
+  bufferedStdout,
+  loggerOptions,
+  requestIdOf,
+} from './platform/logging.js';
 import type { TenantService } from './platform/tenancy.js';
 import type { Webhooks } from './webhooks/index.js';
 
@@ -70,12 +77,24 @@ export interface AppServices {
   readiness: ReadinessCheck[];
 }
 
+/** Fastify's default, kept on the server made for it. */
+const FASTIFY_KEEP_ALIVE_MS = 72_000;
+
 export async function buildServer(services: AppServices): Promise<FastifyInstance> {
   const { config } = services;
   const logs = bufferedStdout();
+  const writeAccessLine = accessLogWriter(logs.stream, () => app.log.level);
+  let direct: DirectRoute | undefined;
   const app = Fastify({
+    // The proxy's hot path is answered ahead of the router (src/api/proxy-direct.ts).
+    serverFactory: (handler) =>
+      serverWithDirectRoute(handler, () => direct, {
+        keepAliveTimeout: FASTIFY_KEEP_ALIVE_MS,
+        requestTimeout: 0,
+      }),
+    keepAliveTimeout: FASTIFY_KEEP_ALIVE_MS,
     logger: loggerOptions(config.logLevel, logs.stream),
-    logController: new AccessLogController(),
+    logController: new AccessLogController(writeAccessLine),
     bodyLimit: config.maxPayloadBytes,
     genReqId: requestIdOf,
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
@@ -129,7 +148,8 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
 
-  installAuthentication(app, services.apiKeys, services.verifyJwt);
+  const checkCredential = createCredentialCheck(services.apiKeys, services.verifyJwt);
+  installAuthentication(app, checkCredential);
 
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
@@ -176,6 +196,15 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
     },
     { prefix: '/api/v1' },
   );
+  direct = directProxyRoute({
+    proxy: services.proxy,
+    checkCredential,
+    log: app.log,
+    writeAccessLine,
+    trustedProxies: config.trustedProxies,
+    cors: config.corsOrigins.length > 0,
+    closing: () => closing,
+  });
   // The dashboard SPA at `/` (public pages; its API calls carry the user's key). Last: a catch-all.
   await app.register(dashboardRoutes);
   return app;

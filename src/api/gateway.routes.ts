@@ -1,9 +1,10 @@
 /** The gateway's public routes under `/api/v1`: execute, batch and the transparent proxy. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CallerIdentity, ExecuteCallInput, GatewayService } from '../gateway/execute.js';
-import type { ClientLink, GatewayProxy } from '../gateway/proxy.js';
-import { KryonixError } from '../platform/errors.js';
-import { tenantOf } from '../platform/http/authenticate.js';
+import type { GatewayProxy } from '../gateway/proxy.js';
+import type { RequestContext } from '../platform/audit.js';
+import { tenantOfPrincipal } from '../platform/http/authenticate.js';
+import { ResponseLink } from './response-link.js';
 import { errorResponses, freeObject, idParams } from './schemas.js';
 
 const mapping = {
@@ -83,73 +84,23 @@ const callResult = {
   },
 } as const;
 
-function callerOf(request: FastifyRequest): CallerIdentity {
-  const { principal } = request;
+export const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Who a gateway call is for: the tenant of the caller's credential (owner keys have none: 403). */
+export function callerFrom(context: RequestContext): CallerIdentity {
+  const { principal } = context;
   return {
-    context: request.context,
-    tenantId: tenantOf(request),
+    context,
+    tenantId: tenantOfPrincipal(principal),
     apiKeyId: principal.kind === 'api_key' ? principal.subject : null,
   };
 }
 
-/**
- * The caller's connection, watched with one 'close' listener: whether it went away before its answer
- * was complete, hooks to stop upstream work then, and an AbortSignal made only when asked for (an
- * AbortController per call is a measurable share of the proxy's hot path).
- */
-class ReplyLink implements ClientLink {
-  private closedWith: KryonixError | undefined;
-  private listeners: Array<(reason: Error) => void> | undefined;
-  private controller: AbortController | undefined;
-
-  constructor(reply: FastifyReply) {
-    const raw = reply.raw;
-    raw.once('close', () => {
-      if (!raw.writableFinished) this.close();
-    });
-  }
-
-  get aborted(): boolean {
-    return this.closedWith !== undefined;
-  }
-
-  get reason(): KryonixError | undefined {
-    return this.closedWith;
-  }
-
-  onClose(listener: (reason: Error) => void): void {
-    if (this.closedWith) {
-      listener(this.closedWith);
-      return;
-    }
-    this.listeners ??= [];
-    this.listeners.push(listener);
-  }
-
-  toSignal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.closedWith) this.controller.abort(this.closedWith);
-    }
-    return this.controller.signal;
-  }
-
-  private close(): void {
-    const reason = new KryonixError(
-      'KRX_CLIENT_CLOSED_REQUEST',
-      'the client closed the connection before the answer',
-    );
-    this.closedWith = reason;
-    this.controller?.abort(reason);
-    const listeners = this.listeners ?? [];
-    this.listeners = undefined;
-    for (const listener of listeners) listener(reason);
-  }
-}
+const callerOf = (request: FastifyRequest) => callerFrom(request.context);
 
 /** Aborted when the client goes away before its answer is sent, so upstream work stops too. */
 function abortOnClose(reply: FastifyReply): AbortSignal {
-  return new ReplyLink(reply).toSignal();
+  return new ResponseLink(reply.raw).toSignal();
 }
 
 export async function gatewayRoutes(
@@ -228,7 +179,7 @@ export async function gatewayRoutes(
     proxyScope.removeAllContentTypeParsers();
     proxyScope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     proxyScope.route<{ Params: { connectionId: string; '*': string } }>({
-      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      method: [...PROXY_METHODS],
       url: '/proxy/:connectionId/*',
       // The query string and body go upstream as they came.
       config: { rawInput: true },
@@ -248,7 +199,7 @@ export async function gatewayRoutes(
           path: `/${request.params['*'] ?? ''}${query}`,
           headers: request.headers,
           body: request.body ? request.raw : null,
-          client: new ReplyLink(reply),
+          client: new ResponseLink(reply.raw),
           requestId: request.id,
         });
         return reply

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AccessLogController, loggerOptions, redactSecrets } from './logging.js';
+import { AccessLogController, accessLogWriter, loggerOptions, redactSecrets } from './logging.js';
 
 function lineCollector() {
   const lines: Record<string, unknown>[] = [];
@@ -148,7 +148,10 @@ describe('log redaction', () => {
 describe('access log', () => {
   it('writes one line per request, when it completes, with its id, method, URL, status and time', async () => {
     const { lines, stream } = lineCollector();
-    const app = Fastify({ logger: loggerOptions('info', stream), logController: new AccessLogController() });
+    const app = Fastify({
+      logger: loggerOptions('info', stream),
+      logController: new AccessLogController(accessLogWriter(stream, () => app.log.level)),
+    });
     app.get('/x', async () => ({ ok: true }));
     app.get('/boom', async () => {
       throw new Error('boom');
@@ -166,5 +169,53 @@ describe('access log', () => {
     expect(lines.slice(1).map((line) => line.msg)).toEqual(['boom', 'request completed']);
     expect(lines[2]).toMatchObject({ req: { url: '/boom' }, res: { statusCode: 500 } });
     await app.close();
+  });
+});
+
+describe('access log writer', () => {
+  const rawLines = () => {
+    const lines: string[] = [];
+    return { lines, stream: { write: (line: string) => void lines.push(line) } };
+  };
+  const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+  const line = {
+    requestId: 'req-"7"',
+    method: 'GET',
+    url: '/api/v1/proxy/x/items?token=abc&q=caf\u00e9 "1"',
+    ip: '::ffff:127.0.0.1',
+    statusCode: 201,
+    responseTime: 1.2345,
+  };
+
+  it("writes byte for byte the line pino writes for a request's completion", () => {
+    const viaPino = rawLines();
+    pino(loggerOptions('info') as pino.LoggerOptions, viaPino.stream)
+      .child({ reqId: line.requestId })
+      .info(
+        {
+          req: { method: line.method, url: line.url, ip: line.ip },
+          res: { statusCode: line.statusCode },
+          responseTime: line.responseTime,
+        },
+        'request completed',
+      );
+    const byHand = rawLines();
+    accessLogWriter(byHand.stream, () => 'info')(line);
+    expect(byHand.lines).toHaveLength(1);
+    expect(withoutTime(byHand.lines[0])).toBe(withoutTime(viaPino.lines[0]));
+    expect(JSON.parse(byHand.lines[0]).req.url).toContain('token=%5Bredacted%5D');
+  });
+
+  it('writes nothing when the level is above info', () => {
+    const { lines, stream } = rawLines();
+    let level = 'warn';
+    const write = accessLogWriter(stream, () => level);
+    write(line);
+    level = 'silent';
+    write(line);
+    expect(lines).toEqual([]);
+    level = 'debug';
+    write(line);
+    expect(lines).toHaveLength(1);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
 import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from 'fastify';
 import pino from 'pino';
 
@@ -153,12 +154,47 @@ export function loggerOptions(
   };
 }
 
+/** What the access-log line of a completed request says. */
+export interface AccessLine {
+  requestId: string;
+  method: string;
+  url: string;
+  ip: string | undefined;
+  statusCode: number;
+  /** Milliseconds. */
+  responseTime: number;
+}
+
+export type AccessLogWriter = (line: AccessLine) => void;
+
+/**
+ * Writes the "request completed" line by hand: byte for byte what pino writes for
+ * `request.log.info({ req, res, responseTime }, 'request completed')` (logging.test.ts compares them),
+ * for a fraction of its cost. pino's generic path (serializers, the secret-redaction walk, its
+ * stringifier) took about 10 µs a line, 5% of a proxied call's CPU (bench:gateway); this line holds no
+ * secret to walk for, its URL masked by redactUrl.
+ */
+export function accessLogWriter(stream: pino.DestinationStream, level: () => string): AccessLogWriter {
+  const base = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}`;
+  return (line) => {
+    if (!(pino.levels.values[level()] <= pino.levels.values.info)) return;
+    const ip = line.ip === undefined ? '' : `,"remoteAddress":${JSON.stringify(line.ip)}`;
+    stream.write(
+      `{"level":30,"time":${Date.now()}${base},"reqId":${JSON.stringify(line.requestId)},"req":{"method":${JSON.stringify(line.method)},"url":${JSON.stringify(redactUrl(line.url))}${ip}},"res":{"statusCode":${line.statusCode}},"responseTime":${line.responseTime},"msg":"request completed"}\n`,
+    );
+  };
+}
+
 /**
  * One access-log line per request, written when it completes (method, URL, status, time), instead of
  * Fastify's two ("incoming request" and "request completed"): each line is a JSON serialisation and a
  * write, a measurable share of a proxied call (bench:gateway). Errors and every other line stay Fastify's.
  */
 export class AccessLogController extends LogController {
+  constructor(private readonly writeAccessLine: AccessLogWriter) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(
@@ -172,7 +208,15 @@ export class AccessLogController extends LogController {
         { req: request, res: reply, err: error, responseTime: reply.elapsedTime },
         'request errored',
       );
-    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else
+      this.writeAccessLine({
+        requestId: request.id,
+        method: request.method,
+        url: request.url,
+        ip: request.ip,
+        statusCode: reply.statusCode,
+        responseTime: reply.elapsedTime,
+      });
   }
 }
 

@@ -4,7 +4,7 @@
  * from a short-lived in-memory cache; revocation evicts it at once (and on other nodes by event), and
  * last-used times are written in one batched UPDATE rather than one write per request.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import { audit, type RequestContext } from '../audit.js';
@@ -20,7 +20,8 @@ export function generateApiKey(): string {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot: a third of createHash().update().digest()'s time, and this runs on every call.
+  return hash('sha256', key, 'hex');
 }
 
 export interface ApiKeyView {

@@ -3,6 +3,7 @@
  * A route states who may call it with `config.access`; without one, reads need a viewer and writes an
  * editor. `public` routes (health, docs, inbound webhooks) skip authentication entirely.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../audit.js';
 import type { ApiKeyAuthenticator } from '../auth/api-keys.js';
@@ -23,8 +24,8 @@ declare module 'fastify' {
   }
 }
 
-function credentialOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
+function credentialOf(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
   if (header) {
     const [scheme, value] = header.split(' ', 2);
     if (scheme?.toLowerCase() === 'bearer' && value) return value.trim();
@@ -36,7 +37,7 @@ function credentialOf(request: FastifyRequest): string | undefined {
       },
     );
   }
-  const apiKey = request.headers['x-api-key'];
+  const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey ? apiKey.trim() : undefined;
 }
 
@@ -44,21 +45,20 @@ function unauthenticated(detail: string): KryonixError {
   return new KryonixError('KRX_UNAUTHENTICATED', detail, { headers: { 'www-authenticate': 'Bearer' } });
 }
 
-export function installAuthentication(
-  app: FastifyInstance,
-  apiKeys: ApiKeyAuthenticator,
-  verifyJwt: JwtVerifier,
-): void {
-  app.decorateRequest('principal', null as unknown as Principal);
-  app.decorateRequest('context', null as unknown as RequestContext);
+/** The access a route without `config.access` needs: reads a viewer, writes an editor. */
+export function defaultAccess(method: string): TenantRole {
+  return method === 'GET' || method === 'HEAD' ? 'viewer' : 'editor';
+}
 
-  app.addHook('onRequest', async (request) => {
-    const routeAccess = request.routeOptions.config?.access;
-    if (routeAccess === 'public' || request.routeOptions.url === undefined) return;
-    const access: Access =
-      routeAccess ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+/** The principal behind a request's credential headers, if it holds `access`; throws 401/403 otherwise. */
+export type CredentialCheck = (
+  headers: IncomingHttpHeaders,
+  access: Exclude<Access, 'public'>,
+) => Promise<Principal>;
 
-    const credential = credentialOf(request);
+export function createCredentialCheck(apiKeys: ApiKeyAuthenticator, verifyJwt: JwtVerifier): CredentialCheck {
+  return async (headers, access) => {
+    const credential = credentialOf(headers);
     if (!credential)
       throw unauthenticated('send an API key (Authorization: Bearer krx_... or X-API-Key) or a JWT');
     let principal: Principal | null;
@@ -80,14 +80,30 @@ export function installAuthentication(
           : `this needs the ${access} role or higher`,
       );
     }
+    return principal;
+  };
+}
+
+export function installAuthentication(app: FastifyInstance, checkCredential: CredentialCheck): void {
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('context', null as unknown as RequestContext);
+
+  app.addHook('onRequest', async (request) => {
+    const routeAccess = request.routeOptions.config?.access;
+    if (routeAccess === 'public' || request.routeOptions.url === undefined) return;
+    const principal = await checkCredential(request.headers, routeAccess ?? defaultAccess(request.method));
     request.principal = principal;
     request.context = { principal, sourceIp: request.ip, requestId: request.id };
   });
 }
 
+/** The principal's tenant; owner keys have none and are refused here (403). */
+export function tenantOfPrincipal(principal: Principal): string {
+  if (!principal.tenantId) throw new KryonixError('KRX_FORBIDDEN', 'this route needs a tenant credential');
+  return principal.tenantId;
+}
+
 /** The caller's tenant; owner keys have none and are refused by tenant routes before this runs. */
 export function tenantOf(request: FastifyRequest): string {
-  const tenantId = request.principal.tenantId;
-  if (!tenantId) throw new KryonixError('KRX_FORBIDDEN', 'this route needs a tenant credential');
-  return tenantId;
+  return tenantOfPrincipal(request.principal);
 }

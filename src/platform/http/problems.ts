@@ -3,7 +3,7 @@
  * their registry status; Fastify's own (bad JSON, wrong content type, too large, schema validation)
  * are mapped onto the registry; anything else is a bug: logged with its stack, answered as a bare 500.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ErrorCode, KryonixError } from '../errors.js';
 import { redactPath } from '../logging.js';
 
@@ -43,23 +43,29 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
     .send(error.toProblem(redactPath(request.url.split('?')[0])));
 }
 
+/** The problem a failed request answers with: a known error as it is; anything else, a bug, is logged. */
+export function problemFor(error: unknown, log: FastifyBaseLogger): KryonixError {
+  const known =
+    error instanceof KryonixError
+      ? error
+      : error instanceof Error
+        ? fromFastifyError(error as FastifyError)
+        : undefined;
+  if (known) {
+    if (known.errorClass === 'unexpected') log.error({ err: error }, 'unexpected error');
+    return known;
+  }
+  log.error({ err: error }, 'unexpected error');
+  return new KryonixError(
+    'KRX_INTERNAL',
+    'An internal error occurred; the request id identifies it in the logs',
+  );
+}
+
 export function installProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = error instanceof KryonixError ? error : fromFastifyError(error);
-    if (known) {
-      if (known.errorClass === 'unexpected') request.log.error({ err: error }, 'unexpected error');
-      return sendProblem(reply, request, known);
-    }
-    request.log.error({ err: error }, 'unexpected error');
-    return sendProblem(
-      reply,
-      request,
-      new KryonixError(
-        'KRX_INTERNAL',
-        'An internal error occurred; the request id identifies it in the logs',
-      ),
-    );
-  });
+  app.setErrorHandler((error: FastifyError, request, reply) =>
+    sendProblem(reply, request, problemFor(error, request.log)),
+  );
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
