@@ -150,7 +150,7 @@ describe('access log', () => {
     const { lines, stream } = lineCollector();
     const app = Fastify({
       logger: loggerOptions('info', stream),
-      logController: new AccessLogController(accessLogWriter(stream, () => app.log.level)),
+      logController: new AccessLogController(accessLogWriter(stream, () => 'info')),
     });
     app.get('/x', async () => ({ ok: true }));
     app.get('/boom', async () => {
