@@ -1,8 +1,8 @@
 /**
  * The proxy route served straight from node:http, ahead of Fastify's router: the gateway's hottest
  * path does the same work (authentication, the proxy, its problem documents, the access-log line) with
- * none of the framework's per-request machinery (router, hook chains, reply object, child logger), a
- * tenth of a proxied call's CPU (bench:gateway). It takes only the requests whose answer it gives
+ * none of the framework's per-request machinery (router, hook chains, reply object, child logger),
+ * about 8 µs of a ~200 µs proxied call (bench:gateway, same-run A/B). It takes only the requests whose answer it gives
  * exactly as the Fastify route would; everything else (a connection id that is not a plain UUID, a
  * percent-encoded path, a browser request when CORS is on, shutdown) goes on to Fastify, which stays
  * the documented route and answers those.
@@ -14,8 +14,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayProxy, ProxyResponse } from '../gateway/proxy.js';
 import { isUuid } from '../platform/db/client.js';
 import { type CredentialCheck, defaultAccess } from '../platform/http/authenticate.js';
-import { problemFor } from '../platform/http/problems.js';
-import { type AccessLogWriter, redactPath, requestIdOf } from '../platform/logging.js';
+import { problemFor, problemInstance } from '../platform/http/problems.js';
+import { type AccessLogWriter, requestIdOf } from '../platform/logging.js';
 import { callerFrom, PROXY_METHODS } from './gateway.routes.js';
 import { ResponseLink } from './response-link.js';
 
@@ -23,13 +23,6 @@ const PREFIX = '/api/v1/proxy/';
 const UUID_LENGTH = 36;
 const SLASH = 47;
 const METHODS: ReadonlySet<string> = new Set(PROXY_METHODS);
-
-/** The URL without its query string. */
-function path(request: IncomingMessage): string {
-  const url = request.url!;
-  const question = url.indexOf('?');
-  return question < 0 ? url : url.slice(0, question);
-}
 
 /** Takes a request and answers it (true), or leaves it to Fastify (false). */
 export type DirectRoute = (request: IncomingMessage, response: ServerResponse) => boolean;
@@ -138,7 +131,7 @@ export function directProxyRoute(options: DirectProxyOptions): DirectRoute {
         return;
       }
       const problem = problemFor(error, log.child({ reqId: requestId }));
-      const document = Buffer.from(JSON.stringify(problem.toProblem(redactPath(path(request)))));
+      const document = Buffer.from(JSON.stringify(problem.toProblem(problemInstance(request.url!))));
       response
         .writeHead(problem.status, {
           ...problem.headers,
@@ -161,7 +154,9 @@ export function directProxyRoute(options: DirectProxyOptions): DirectRoute {
       return false;
     const idEnd = PREFIX.length + UUID_LENGTH;
     // Fastify decodes a percent-encoded path before matching: such paths are left to it.
-    if (url.charCodeAt(idEnd) !== SLASH || path(request).includes('%')) return false;
+    const question = url.indexOf('?');
+    const pathEnd = question < 0 ? url.length : question;
+    if (url.charCodeAt(idEnd) !== SLASH || url.lastIndexOf('%', pathEnd) >= 0) return false;
     const connectionId = url.slice(PREFIX.length, idEnd);
     if (!isUuid(connectionId)) return false;
     void serve(request, response, connectionId, url.slice(idEnd));

@@ -35,12 +35,18 @@ function fromFastifyError(error: FastifyError): KryonixError | undefined {
   return undefined;
 }
 
+/** A problem's `instance`: the request's path, without its query and with a secret segment cut. */
+export function problemInstance(url: string): string {
+  const question = url.indexOf('?');
+  return redactPath(question < 0 ? url : url.slice(0, question));
+}
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: KryonixError): FastifyReply {
   return reply
     .code(error.status)
     .headers(error.headers)
     .type('application/problem+json')
-    .send(error.toProblem(redactPath(request.url.split('?')[0])));
+    .send(error.toProblem(problemInstance(request.url)));
 }
 
 /** The problem a failed request answers with: a known error as it is; anything else, a bug, is logged. */
@@ -70,10 +76,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     sendProblem(
       reply,
       request,
-      new KryonixError(
-        'KRX_ROUTE_NOT_FOUND',
-        `no route ${request.method} ${redactPath(request.url.split('?')[0])}`,
-      ),
+      new KryonixError('KRX_ROUTE_NOT_FOUND', `no route ${request.method} ${problemInstance(request.url)}`),
     ),
   );
 }
