@@ -17,6 +17,14 @@ describe('buildUpstreamUrl', () => {
     expect(buildUpstreamUrl(base, { endpoint: '/files/a%20b' }).pathname).toBe('/v1/files/a%20b');
   });
 
+  it("keeps the base's credentials and query, and drops its fragment and trailing slashes", () => {
+    const odd = new URL('https://u:p@h.test/api//?k=1#frag');
+    expect(buildUpstreamUrl(odd, { endpoint: '/a' }).href).toBe('https://u:p@h.test/api/a?k=1');
+    expect(buildUpstreamUrl(odd, { endpoint: '' }).href).toBe('https://u:p@h.test/api?k=1');
+    expect(buildUpstreamUrl(odd, { endpoint: '/a?x=1' }).href).toBe('https://u:p@h.test/api/a?x=1');
+    expect(buildUpstreamUrl(new URL('http://[::1]:8080'), { endpoint: '' }).href).toBe('http://[::1]:8080/');
+  });
+
   it.each([
     'https://evil.test/x',
     '//evil.test/x',
