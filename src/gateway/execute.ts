@@ -166,8 +166,11 @@ export function createGatewayService(deps: GatewayDeps): GatewayService {
     let result: APICallResult;
     try {
       url = buildUpstreamUrl(connection.baseUrl, { endpoint: input.endpoint, query: input.queryParams });
-      headers = forwardableHeaders(input.headers ?? {}, { dropPlatformCredentials: true });
-      delete headers['content-length']; // the gateway encodes the body, so it sets the length
+      // The gateway encodes the body, so it sets the length.
+      headers = forwardableHeaders(input.headers ?? {}, {
+        dropPlatformCredentials: true,
+        dropContentLength: true,
+      });
       const inputMapping = input.inputMapping && toMapping(input.inputMapping);
       let data = inputMapping
         ? await recording.step('map', 'inputMapping', inputMapping, input.data ?? null, () =>

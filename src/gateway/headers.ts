@@ -33,10 +33,14 @@ function flatten(value: string | string[]): string {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Lowercased headers without hop-by-hop ones (and those the `connection` header names). */
+/**
+ * Lowercased headers without hop-by-hop ones (and those the `connection` header names).
+ * `dropContentLength`: for a body the gateway rewrites; left out here rather than deleted after,
+ * as deleting a property turns the object into a slow dictionary for everything that reads it next.
+ */
 export function forwardableHeaders(
   headers: HeaderInput,
-  { dropPlatformCredentials = false } = {},
+  { dropPlatformCredentials = false, dropContentLength = false } = {},
 ): Record<string, string> {
   // Plain loops, no intermediate arrays: this runs twice per proxied call.
   const connection = headers.connection;
@@ -56,6 +60,7 @@ export function forwardableHeaders(
     const name = rawName.toLowerCase();
     if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
     if (dropPlatformCredentials && PLATFORM_CREDENTIALS.has(name)) continue;
+    if (dropContentLength && name === 'content-length') continue;
     result[name] = flatten(value);
   }
   return result;

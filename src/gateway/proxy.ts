@@ -390,10 +390,10 @@ export function createProxy(deps: {
       throw failure;
     }
 
-    const responseHeaders = forwardableHeaders(upstream.headers);
     // Scrubbing may change the length: a whole body gets its real length, a stream goes chunked.
-    if (connection.scrub.longest > 0 && !noContent(method, upstream.statusCode))
-      delete responseHeaders['content-length'];
+    const responseHeaders = forwardableHeaders(upstream.headers, {
+      dropContentLength: connection.scrub.longest > 0 && !noContent(method, upstream.statusCode),
+    });
     answered = { status: upstream.statusCode, headers: responseHeaders };
     chosen = attempts;
     settle();
