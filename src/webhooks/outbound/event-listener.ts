@@ -36,6 +36,7 @@ export function listenForEvents(
     }
     let enqueued = 0;
     for (const [tenantId, tenantEvents] of byTenant) {
+      if (!(await fanout.hasSubscriptions(tenantId))) continue;
       const rows: DeliveryInsert[] = [];
       for (const event of tenantEvents) {
         const { tenantId: _tenant, ...data } = event.data as Record<string, unknown>;

@@ -145,6 +145,11 @@ export function createFanout(
       cache.delete(tenantId);
     },
 
+    /** Whether the tenant has any active subscription: most gateway events have no one to go to. */
+    async hasSubscriptions(tenantId: string): Promise<boolean> {
+      return (await subscriptionsOf(tenantId)).length > 0;
+    },
+
     /**
      * The delivery rows an event makes: matched on type, filtered, templated. Runs before the
      * transaction that inserts them, so no transaction waits on a template.
