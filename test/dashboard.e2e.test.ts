@@ -559,6 +559,22 @@ describeBrowser(
       await shot('webhooks-delivery');
       await page.keyboard.press('Escape');
       await drawer.waitFor({ state: 'detached' });
+
+      // Deleting asks first: declined, the subscription stays; confirmed, it goes.
+      await page.getByRole('tab', { name: 'Subscriptions' }).click();
+      await row.waitFor();
+      const questions: string[] = [];
+      page.once('dialog', (dialog) => {
+        questions.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await expect.poll(() => questions.length).toBe(1);
+      expect(questions[0]).toContain('ops-receiver');
+      await row.getByRole('button', { name: 'Disable' }).waitFor();
+      page.once('dialog', (dialog) => void dialog.accept());
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await row.waitFor({ state: 'detached' });
     }, 90_000);
 
     it('switches to Brazilian Portuguese, formats in that locale and remembers the choice', async () => {

@@ -1,4 +1,4 @@
-/** Small building blocks every page uses: cards, badges, states, drawer, JSON and time display. */
+/** Small building blocks every page uses: cards, tables, badges, states, drawer, JSON and time display. */
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../api';
 import { formatDateTime, formatNumber as formatLocaleNumber, formatRelative, t } from '../i18n';
@@ -45,6 +45,78 @@ export function Card({
       ) : null}
       {children}
     </section>
+  );
+}
+
+/** A column heading; `num` right-aligns a column of figures. `null` leaves a column out. */
+export type Column = string | { label: string; num: true } | null;
+
+/**
+ * A data table: the scrolling wrapper, a caption for screen readers, the column headings (and, with
+ * `actions`, a last column of row buttons whose heading only screen readers hear), then the rows.
+ */
+export function Table({
+  caption,
+  columns,
+  actions = false,
+  children,
+}: {
+  caption?: string;
+  columns: Column[];
+  actions?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table>
+        {caption ? <caption className="sr-only">{caption}</caption> : null}
+        <thead>
+          <tr>
+            {columns.map((column) =>
+              column === null ? null : typeof column === 'string' ? (
+                <th key={column} scope="col">
+                  {column}
+                </th>
+              ) : (
+                <th key={column.label} scope="col" className="num">
+                  {column.label}
+                </th>
+              ),
+            )}
+            {actions ? (
+              <th scope="col">
+                <span className="sr-only">{t('ui.actions')}</span>
+              </th>
+            ) : null}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A table row's enable/disable button. */
+export function RowToggle({ active, onToggle }: { active: boolean; onToggle: () => void }) {
+  return (
+    <button type="button" className="small" onClick={onToggle}>
+      {active ? t('detail.disable') : t('detail.enable')}
+    </button>
+  );
+}
+
+/** A table row's delete button: deletes once the user confirms `question`. */
+export function RowDelete({ question, onDelete }: { question: string; onDelete: () => void }) {
+  return (
+    <button
+      type="button"
+      className="small danger"
+      onClick={() => {
+        if (window.confirm(question)) onDelete();
+      }}
+    >
+      {t('detail.delete')}
+    </button>
   );
 }
 

@@ -1,6 +1,18 @@
 import { type FormEvent, useState } from 'react';
 import { ADMIN, api, type Page } from '../api';
-import { Badge, Card, ErrorBox, Field, formatNumber, PageHeader, States, Time } from '../components/ui';
+import {
+  Badge,
+  Card,
+  ErrorBox,
+  Field,
+  formatNumber,
+  PageHeader,
+  RowDelete,
+  RowToggle,
+  States,
+  Table,
+  Time,
+} from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { type MessageKey, t } from '../i18n';
 import { useCanEdit } from '../role';
@@ -105,82 +117,65 @@ export function AlertsPage() {
           empty={t('al.noRules')}
         >
           {(items) => (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('connections.name')}</th>
-                    <th scope="col">{t('al.condition')}</th>
-                    <th scope="col">{t('al.scope')}</th>
-                    <th scope="col">{t('al.severity')}</th>
-                    <th scope="col">{t('al.state')}</th>
-                    <th scope="col">{t('al.fired')}</th>
-                    <th scope="col">
-                      <span className="sr-only">{t('ui.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((rule) => (
-                    <tr key={rule.id}>
-                      <td>
-                        {rule.name}
-                        {rule.channels.length > 0 ? (
-                          <div className="hint">
-                            → {rule.channels.map((channel) => channel.type).join(', ')}
-                          </div>
-                        ) : null}
-                      </td>
-                      <td>
-                        {typeInfo(rule.type)?.label ?? rule.type}
-                        {rule.condition.statistic && rule.type === 'response_time'
-                          ? ` (${rule.condition.statistic})`
-                          : ''}{' '}
-                        {OPERATOR_TEXT[rule.condition.operator ?? 'gt'] ?? rule.condition.operator}{' '}
-                        {rule.condition.threshold}
-                        {typeInfo(rule.type) ? ` ${typeInfo(rule.type)?.unit}` : ''}
-                        <div className="hint">
-                          {t('al.windowFor', {
-                            window: rule.condition.windowSeconds ?? '—',
-                            for: rule.condition.forSeconds ?? 0,
-                            now: rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2),
-                          })}
-                        </div>
-                      </td>
-                      <td>{scopeText(rule)}</td>
-                      <td>
-                        <Badge value={rule.severity} />
-                      </td>
-                      <td>
-                        <Badge value={rule.isActive ? rule.state : 'inactive'} />
-                      </td>
-                      <td>
-                        {rule.triggerCount} · <Time value={rule.lastTriggered} />
-                      </td>
-                      <td className="row-actions">
-                        {canEdit ? (
-                          <>
-                            <button type="button" className="small" onClick={() => void toggle.run(rule)}>
-                              {rule.isActive ? t('detail.disable') : t('detail.enable')}
-                            </button>
-                            <button
-                              type="button"
-                              className="small danger"
-                              onClick={() => {
-                                if (window.confirm(t('al.confirmDelete', { name: rule.name })))
-                                  void remove.run(rule);
-                              }}
-                            >
-                              {t('detail.delete')}
-                            </button>
-                          </>
-                        ) : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={[
+                t('connections.name'),
+                t('al.condition'),
+                t('al.scope'),
+                t('al.severity'),
+                t('al.state'),
+                t('al.fired'),
+              ]}
+              actions
+            >
+              {items.map((rule) => (
+                <tr key={rule.id}>
+                  <td>
+                    {rule.name}
+                    {rule.channels.length > 0 ? (
+                      <div className="hint">→ {rule.channels.map((channel) => channel.type).join(', ')}</div>
+                    ) : null}
+                  </td>
+                  <td>
+                    {typeInfo(rule.type)?.label ?? rule.type}
+                    {rule.condition.statistic && rule.type === 'response_time'
+                      ? ` (${rule.condition.statistic})`
+                      : ''}{' '}
+                    {OPERATOR_TEXT[rule.condition.operator ?? 'gt'] ?? rule.condition.operator}{' '}
+                    {rule.condition.threshold}
+                    {typeInfo(rule.type) ? ` ${typeInfo(rule.type)?.unit}` : ''}
+                    <div className="hint">
+                      {t('al.windowFor', {
+                        window: rule.condition.windowSeconds ?? '—',
+                        for: rule.condition.forSeconds ?? 0,
+                        now: rule.currentValue === null ? '—' : formatNumber(rule.currentValue, 2),
+                      })}
+                    </div>
+                  </td>
+                  <td>{scopeText(rule)}</td>
+                  <td>
+                    <Badge value={rule.severity} />
+                  </td>
+                  <td>
+                    <Badge value={rule.isActive ? rule.state : 'inactive'} />
+                  </td>
+                  <td>
+                    {rule.triggerCount} · <Time value={rule.lastTriggered} />
+                  </td>
+                  <td className="row-actions">
+                    {canEdit ? (
+                      <>
+                        <RowToggle active={rule.isActive} onToggle={() => void toggle.run(rule)} />
+                        <RowDelete
+                          question={t('al.confirmDelete', { name: rule.name })}
+                          onDelete={() => void remove.run(rule)}
+                        />
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )}
         </States>
       </Card>
@@ -224,72 +219,59 @@ function Events({ tick }: { tick: number }) {
         empty={state === 'firing' ? t('al.quiet') : t('al.noEvents')}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('ex.when')}</th>
-                  <th scope="col">{t('al.rule')}</th>
-                  <th scope="col">{t('al.severity')}</th>
-                  <th scope="col">{t('al.message')}</th>
-                  <th scope="col">{t('al.state')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('ui.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((event) => (
-                  <tr key={event.id}>
-                    <td>
-                      <Time value={event.createdAt} />
-                    </td>
-                    <td>{event.alertName}</td>
-                    <td>
-                      <Badge value={event.severity} />
-                    </td>
-                    <td>{event.message}</td>
-                    <td>
-                      {event.resolved ? (
-                        <>
-                          <Badge value="resolved" /> <Time value={event.resolvedAt} />
-                        </>
-                      ) : event.acknowledged ? (
-                        <Badge
-                          value="acknowledged"
-                          label={`acknowledged${event.acknowledgedBy ? ` by ${event.acknowledgedBy}` : ''}`}
-                        />
-                      ) : (
-                        <Badge value="firing" />
-                      )}
-                    </td>
-                    <td className="row-actions">
-                      {canEdit && !event.acknowledged && !event.resolved ? (
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => void act.run(event, 'acknowledge')}
-                          disabled={act.busy}
-                        >
-                          {t('al.acknowledge')}
-                        </button>
-                      ) : null}
-                      {canEdit && !event.resolved ? (
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => void act.run(event, 'resolve')}
-                          disabled={act.busy}
-                        >
-                          {t('al.resolve')}
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={[t('ex.when'), t('al.rule'), t('al.severity'), t('al.message'), t('al.state')]}
+            actions
+          >
+            {items.map((event) => (
+              <tr key={event.id}>
+                <td>
+                  <Time value={event.createdAt} />
+                </td>
+                <td>{event.alertName}</td>
+                <td>
+                  <Badge value={event.severity} />
+                </td>
+                <td>{event.message}</td>
+                <td>
+                  {event.resolved ? (
+                    <>
+                      <Badge value="resolved" /> <Time value={event.resolvedAt} />
+                    </>
+                  ) : event.acknowledged ? (
+                    <Badge
+                      value="acknowledged"
+                      label={`acknowledged${event.acknowledgedBy ? ` by ${event.acknowledgedBy}` : ''}`}
+                    />
+                  ) : (
+                    <Badge value="firing" />
+                  )}
+                </td>
+                <td className="row-actions">
+                  {canEdit && !event.acknowledged && !event.resolved ? (
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => void act.run(event, 'acknowledge')}
+                      disabled={act.busy}
+                    >
+                      {t('al.acknowledge')}
+                    </button>
+                  ) : null}
+                  {canEdit && !event.resolved ? (
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => void act.run(event, 'resolve')}
+                      disabled={act.busy}
+                    >
+                      {t('al.resolve')}
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </States>
     </Card>

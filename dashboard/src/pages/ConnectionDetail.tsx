@@ -12,7 +12,9 @@ import {
   Loaded,
   Loading,
   PageHeader,
+  RowDelete,
   States,
+  Table,
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
@@ -334,53 +336,34 @@ function Endpoints({ connectionId }: { connectionId: string }) {
         empty={t('ep.empty')}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('connections.name')}</th>
-                  <th scope="col">{t('ex.method')}</th>
-                  <th scope="col">{t('call.path')}</th>
-                  <th scope="col">{t('ep.timeout')}</th>
-                  <th scope="col">{t('ep.active')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('ui.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((endpoint) => (
-                  <tr key={endpoint.id}>
-                    <td>{endpoint.endpointName}</td>
-                    <td>
-                      <code>{endpoint.httpMethod}</code>
-                    </td>
-                    <td>
-                      <code>{endpoint.endpointUrl}</code>
-                    </td>
-                    <td>{endpoint.timeoutSeconds} s</td>
-                    <td>
-                      <Badge value={endpoint.isActive} label={endpoint.isActive ? t('ui.yes') : t('ui.no')} />
-                    </td>
-                    <td>
-                      {canEdit ? (
-                        <button
-                          type="button"
-                          className="small danger"
-                          onClick={() => {
-                            if (window.confirm(t('ep.confirmDelete', { name: endpoint.endpointName })))
-                              void remove.run(endpoint.id);
-                          }}
-                        >
-                          {t('detail.delete')}
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={[t('connections.name'), t('ex.method'), t('call.path'), t('ep.timeout'), t('ep.active')]}
+            actions
+          >
+            {items.map((endpoint) => (
+              <tr key={endpoint.id}>
+                <td>{endpoint.endpointName}</td>
+                <td>
+                  <code>{endpoint.httpMethod}</code>
+                </td>
+                <td>
+                  <code>{endpoint.endpointUrl}</code>
+                </td>
+                <td>{endpoint.timeoutSeconds} s</td>
+                <td>
+                  <Badge value={endpoint.isActive} label={endpoint.isActive ? t('ui.yes') : t('ui.no')} />
+                </td>
+                <td>
+                  {canEdit ? (
+                    <RowDelete
+                      question={t('ep.confirmDelete', { name: endpoint.endpointName })}
+                      onDelete={() => void remove.run(endpoint.id)}
+                    />
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </States>
     </Card>

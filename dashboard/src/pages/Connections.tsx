@@ -3,7 +3,18 @@ import { ADMIN, api, type Page } from '../api';
 import { SchemaForm } from '../components/SchemaForm';
 import { HealthBadge } from '../components/StatusChart';
 import { compact, hasInvalidJson, splitSecrets, type Value } from '../components/schema';
-import { Badge, Card, Drawer, ErrorBox, Field, Loading, PageHeader, States, Time } from '../components/ui';
+import {
+  Badge,
+  Card,
+  Drawer,
+  ErrorBox,
+  Field,
+  Loading,
+  PageHeader,
+  States,
+  Table,
+  Time,
+} from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { t } from '../i18n';
 import { useCanEdit } from '../role';
@@ -115,34 +126,27 @@ export function ConnectionsPage() {
           }
         >
           {(items) => (
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">{t('nav.connections')}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('connections.name')}</th>
-                    <th scope="col">{t('connections.connector')}</th>
-                    <th scope="col">{t('connections.environment')}</th>
-                    <th scope="col">{t('connections.status')}</th>
-                    <th scope="col">{t('connections.health')}</th>
-                    <th scope="col">{t('connections.lastTested')}</th>
-                    <th scope="col">
-                      <span className="sr-only">{t('ui.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((connection) => (
-                    <ConnectionRow
-                      key={connection.id}
-                      connection={connection}
-                      connectorName={connectorName(connection.connectorId)}
-                      onChanged={list.reload}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              caption={t('nav.connections')}
+              columns={[
+                t('connections.name'),
+                t('connections.connector'),
+                t('connections.environment'),
+                t('connections.status'),
+                t('connections.health'),
+                t('connections.lastTested'),
+              ]}
+              actions
+            >
+              {items.map((connection) => (
+                <ConnectionRow
+                  key={connection.id}
+                  connection={connection}
+                  connectorName={connectorName(connection.connectorId)}
+                  onChanged={list.reload}
+                />
+              ))}
+            </Table>
           )}
         </States>
       </Card>

@@ -14,6 +14,7 @@ import {
   Loading,
   PageHeader,
   States,
+  Table,
   Time,
 } from '../components/ui';
 import { useLoad } from '../hooks';
@@ -234,58 +235,49 @@ export function ExecutionTable({
   showConnection?: boolean;
 }) {
   return (
-    <div className="table-wrap">
-      <table>
-        <caption className="sr-only">{t('nav.executions')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('ex.when')}</th>
-            {showConnection ? <th scope="col">{t('overview.connection')}</th> : null}
-            <th scope="col">{t('ex.request')}</th>
-            <th scope="col">{t('connections.status')}</th>
-            <th scope="col" className="num">
-              HTTP
-            </th>
-            <th scope="col" className="num">
-              {t('ex.time')}
-            </th>
-            <th scope="col">{t('ex.cache')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.id} data-execution-id={row.id}>
-              <td className="nowrap">
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => onOpen(row.id)}
-                  aria-label={t('ex.open', { id: row.id })}
-                >
-                  <Time value={row.startedAt} />
-                </button>
-              </td>
-              {showConnection ? <td>{row.connectionName ?? row.connectionId.slice(0, 8)}</td> : null}
-              <td>
-                <code>{row.method ?? row.executionType}</code> <code className="url">{row.url ?? '—'}</code>
-                {row.errorMessage ? (
-                  <div className="bad-text">
-                    {row.errorCode ? `${row.errorCode}: ` : ''}
-                    {row.errorMessage}
-                  </div>
-                ) : null}
-              </td>
-              <td>
-                <Badge value={row.status} />
-              </td>
-              <td className="num">{row.responseStatus ?? '—'}</td>
-              <td className="num">{formatMs(row.executionTime)}</td>
-              <td>{row.cached ? 'hit' : '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      caption={t('nav.executions')}
+      columns={[
+        t('ex.when'),
+        showConnection ? t('overview.connection') : null,
+        t('ex.request'),
+        t('connections.status'),
+        { label: 'HTTP', num: true },
+        { label: t('ex.time'), num: true },
+        t('ex.cache'),
+      ]}
+    >
+      {rows.map((row) => (
+        <tr key={row.id} data-execution-id={row.id}>
+          <td className="nowrap">
+            <button
+              type="button"
+              className="link"
+              onClick={() => onOpen(row.id)}
+              aria-label={t('ex.open', { id: row.id })}
+            >
+              <Time value={row.startedAt} />
+            </button>
+          </td>
+          {showConnection ? <td>{row.connectionName ?? row.connectionId.slice(0, 8)}</td> : null}
+          <td>
+            <code>{row.method ?? row.executionType}</code> <code className="url">{row.url ?? '—'}</code>
+            {row.errorMessage ? (
+              <div className="bad-text">
+                {row.errorCode ? `${row.errorCode}: ` : ''}
+                {row.errorMessage}
+              </div>
+            ) : null}
+          </td>
+          <td>
+            <Badge value={row.status} />
+          </td>
+          <td className="num">{row.responseStatus ?? '—'}</td>
+          <td className="num">{formatMs(row.executionTime)}</td>
+          <td>{row.cached ? 'hit' : '—'}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

@@ -12,6 +12,7 @@ import {
   Loading,
   PageHeader,
   States,
+  Table,
   Time,
 } from '../components/ui';
 import { useLoad } from '../hooks';
@@ -118,42 +119,31 @@ export function OverviewPage() {
             empty={t('overview.noCalls7d')}
           >
             {(items) => (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('overview.connection')}</th>
-                      <th scope="col" className="num">
-                        {t('overview.calls')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('overview.errors')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('overview.avg')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((item) => (
-                      <tr key={item.connectionId}>
-                        <td>
-                          <Link href={`/connections/${item.connectionId}`}>{item.connectionName}</Link>
-                          <span className="muted"> · {item.connectorName}</span>
-                          <span
-                            className="bar"
-                            style={{ width: `${(item.totalCalls / maxTop) * 100}%` }}
-                            aria-hidden="true"
-                          />
-                        </td>
-                        <td className="num">{formatNumber(item.totalCalls)}</td>
-                        <td className="num">{formatNumber(item.errorCount)}</td>
-                        <td className="num">{formatMs(item.avgResponseTime)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                columns={[
+                  t('overview.connection'),
+                  { label: t('overview.calls'), num: true },
+                  { label: t('overview.errors'), num: true },
+                  { label: t('overview.avg'), num: true },
+                ]}
+              >
+                {items.map((item) => (
+                  <tr key={item.connectionId}>
+                    <td>
+                      <Link href={`/connections/${item.connectionId}`}>{item.connectionName}</Link>
+                      <span className="muted"> · {item.connectorName}</span>
+                      <span
+                        className="bar"
+                        style={{ width: `${(item.totalCalls / maxTop) * 100}%` }}
+                        aria-hidden="true"
+                      />
+                    </td>
+                    <td className="num">{formatNumber(item.totalCalls)}</td>
+                    <td className="num">{formatNumber(item.errorCount)}</td>
+                    <td className="num">{formatMs(item.avgResponseTime)}</td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </States>
         </Card>
@@ -166,46 +156,35 @@ export function OverviewPage() {
             empty={noConnections}
           >
             {(items) => (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('overview.connection')}</th>
-                      <th scope="col">{t('connections.health')}</th>
-                      <th scope="col" className="num">
-                        {t('overview.calls')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('overview.success')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('overview.avg')}
-                      </th>
-                      <th scope="col">{t('overview.lastCall')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((item) => (
-                      <tr key={item.id}>
-                        <td>
-                          <Link href={`/connections/${item.id}`}>{item.name}</Link>
-                          <div className="hint">{item.connectorName}</div>
-                        </td>
-                        <td>
-                          <HealthBadge value={item.healthStatus} />{' '}
-                          {item.status !== 'active' ? <Badge value={item.status} /> : null}
-                        </td>
-                        <td className="num">{formatNumber(item.totalExecutions)}</td>
-                        <td className="num">{percent(item.successRate)}</td>
-                        <td className="num">{formatMs(item.avgResponseTime)}</td>
-                        <td>
-                          <Time value={item.lastExecution} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                columns={[
+                  t('overview.connection'),
+                  t('connections.health'),
+                  { label: t('overview.calls'), num: true },
+                  { label: t('overview.success'), num: true },
+                  { label: t('overview.avg'), num: true },
+                  t('overview.lastCall'),
+                ]}
+              >
+                {items.map((item) => (
+                  <tr key={item.id}>
+                    <td>
+                      <Link href={`/connections/${item.id}`}>{item.name}</Link>
+                      <div className="hint">{item.connectorName}</div>
+                    </td>
+                    <td>
+                      <HealthBadge value={item.healthStatus} />{' '}
+                      {item.status !== 'active' ? <Badge value={item.status} /> : null}
+                    </td>
+                    <td className="num">{formatNumber(item.totalExecutions)}</td>
+                    <td className="num">{percent(item.successRate)}</td>
+                    <td className="num">{formatMs(item.avgResponseTime)}</td>
+                    <td>
+                      <Time value={item.lastExecution} />
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
           </States>
         </Card>

@@ -12,7 +12,10 @@ import {
   Loaded,
   Loading,
   PageHeader,
+  RowDelete,
+  RowToggle,
   States,
+  Table,
   Time,
 } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
@@ -180,75 +183,60 @@ function Endpoints() {
         empty={t('wh.noEndpoints')}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('connections.name')}</th>
-                  <th scope="col">URL</th>
-                  <th scope="col">{t('wh.verification')}</th>
-                  <th scope="col">{t('wh.secret')}</th>
-                  <th scope="col">{t('ep.active')}</th>
-                  <th scope="col">{t('wh.received')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('ui.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((endpoint) => {
-                  const url = `${location.origin}${endpoint.url}`;
-                  return (
-                    <tr key={endpoint.id}>
-                      <td>{endpoint.name}</td>
-                      <td className="nowrap">
-                        <code className="url">{url}</code> <CopyButton text={url} label={t('wh.copyUrl')} />
-                      </td>
-                      <td>{endpoint.authenticationType}</td>
-                      <td>
-                        <code>{endpoint.secretKey ?? '—'}</code>
-                      </td>
-                      <td>
-                        <Badge
-                          value={endpoint.isActive}
-                          label={endpoint.isActive ? t('wh.active') : t('wh.off')}
+          <Table
+            columns={[
+              t('connections.name'),
+              'URL',
+              t('wh.verification'),
+              t('wh.secret'),
+              t('ep.active'),
+              t('wh.received'),
+            ]}
+            actions
+          >
+            {items.map((endpoint) => {
+              const url = `${location.origin}${endpoint.url}`;
+              return (
+                <tr key={endpoint.id}>
+                  <td>{endpoint.name}</td>
+                  <td className="nowrap">
+                    <code className="url">{url}</code> <CopyButton text={url} label={t('wh.copyUrl')} />
+                  </td>
+                  <td>{endpoint.authenticationType}</td>
+                  <td>
+                    <code>{endpoint.secretKey ?? '—'}</code>
+                  </td>
+                  <td>
+                    <Badge
+                      value={endpoint.isActive}
+                      label={endpoint.isActive ? t('wh.active') : t('wh.off')}
+                    />
+                  </td>
+                  <td>
+                    {endpoint.triggerCount} · <Time value={endpoint.lastTriggered} />
+                  </td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => navigate(`/webhooks?tab=deliveries&endpointId=${endpoint.id}`)}
+                    >
+                      {t('wh.receipts')}
+                    </button>
+                    {canEdit ? (
+                      <>
+                        <RowToggle active={endpoint.isActive} onToggle={() => void toggle.run(endpoint)} />
+                        <RowDelete
+                          question={t('wh.confirmDeleteEndpoint', { name: endpoint.name })}
+                          onDelete={() => void remove.run(endpoint)}
                         />
-                      </td>
-                      <td>
-                        {endpoint.triggerCount} · <Time value={endpoint.lastTriggered} />
-                      </td>
-                      <td className="row-actions">
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => navigate(`/webhooks?tab=deliveries&endpointId=${endpoint.id}`)}
-                        >
-                          {t('wh.receipts')}
-                        </button>
-                        {canEdit ? (
-                          <>
-                            <button type="button" className="small" onClick={() => void toggle.run(endpoint)}>
-                              {endpoint.isActive ? t('detail.disable') : t('detail.enable')}
-                            </button>
-                            <button
-                              type="button"
-                              className="small danger"
-                              onClick={() => {
-                                if (window.confirm(t('wh.confirmDeleteEndpoint', { name: endpoint.name })))
-                                  void remove.run(endpoint);
-                              }}
-                            >
-                              {t('detail.delete')}
-                            </button>
-                          </>
-                        ) : null}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </Table>
         )}
       </States>
     </Card>
@@ -431,99 +419,79 @@ function Subscriptions() {
         empty={t('wh.noSubscriptions')}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('connections.name')}</th>
-                  <th scope="col">{t('wh.target')}</th>
-                  <th scope="col">{t('wh.events')}</th>
-                  <th scope="col">{t('ep.active')}</th>
-                  <th scope="col">{t('wh.sentOkFailed')}</th>
-                  <th scope="col">{t('wh.lastSent')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('ui.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((subscription) => (
-                  <tr key={subscription.id}>
-                    <td>{subscription.name}</td>
-                    <td>
-                      <code className="url">{subscription.targetUrl}</code>
-                    </td>
-                    <td>
-                      {subscription.events.join(', ')}
-                      {subscription.eventFilters || subscription.payloadTemplate ? (
-                        <div className="hint">
-                          {[
-                            subscription.eventFilters ? t('wh.filtered') : '',
-                            subscription.payloadTemplate ? t('wh.templated') : '',
-                          ]
-                            .filter(Boolean)
-                            .join(' · ')}
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <Badge
-                        value={subscription.isActive}
-                        label={
-                          subscription.isActive
-                            ? t('wh.active')
-                            : (subscription.disabledReason ?? t('wh.off'))
-                        }
+          <Table
+            columns={[
+              t('connections.name'),
+              t('wh.target'),
+              t('wh.events'),
+              t('ep.active'),
+              t('wh.sentOkFailed'),
+              t('wh.lastSent'),
+            ]}
+            actions
+          >
+            {items.map((subscription) => (
+              <tr key={subscription.id}>
+                <td>{subscription.name}</td>
+                <td>
+                  <code className="url">{subscription.targetUrl}</code>
+                </td>
+                <td>
+                  {subscription.events.join(', ')}
+                  {subscription.eventFilters || subscription.payloadTemplate ? (
+                    <div className="hint">
+                      {[
+                        subscription.eventFilters ? t('wh.filtered') : '',
+                        subscription.payloadTemplate ? t('wh.templated') : '',
+                      ]
+                        .filter(Boolean)
+                        .join(' · ')}
+                    </div>
+                  ) : null}
+                </td>
+                <td>
+                  <Badge
+                    value={subscription.isActive}
+                    label={
+                      subscription.isActive ? t('wh.active') : (subscription.disabledReason ?? t('wh.off'))
+                    }
+                  />
+                </td>
+                <td>
+                  {subscription.sendCount} / {subscription.successCount} / {subscription.failureCount}
+                </td>
+                <td>
+                  <Time value={subscription.lastSent} />
+                </td>
+                <td className="row-actions">
+                  {canEdit ? (
+                    <button type="button" className="small" onClick={() => void test.run(subscription)}>
+                      {t('wh.sendTest')}
+                    </button>
+                  ) : null}
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => navigate(`/webhooks?tab=deliveries&subscriptionId=${subscription.id}`)}
+                  >
+                    {t('wh.tab.deliveries')}
+                  </button>
+                  {canEdit ? (
+                    <>
+                      <RowToggle
+                        active={subscription.isActive}
+                        onToggle={() => void toggle.run(subscription)}
                       />
-                    </td>
-                    <td>
-                      {subscription.sendCount} / {subscription.successCount} / {subscription.failureCount}
-                    </td>
-                    <td>
-                      <Time value={subscription.lastSent} />
-                    </td>
-                    <td className="row-actions">
-                      {canEdit ? (
-                        <button type="button" className="small" onClick={() => void test.run(subscription)}>
-                          {t('wh.sendTest')}
-                        </button>
-                      ) : null}
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => navigate(`/webhooks?tab=deliveries&subscriptionId=${subscription.id}`)}
-                      >
-                        {t('wh.tab.deliveries')}
-                      </button>
-                      {canEdit ? (
-                        <>
-                          <button
-                            type="button"
-                            className="small"
-                            onClick={() => void toggle.run(subscription)}
-                          >
-                            {subscription.isActive ? t('detail.disable') : t('detail.enable')}
-                          </button>
-                          <button
-                            type="button"
-                            className="small danger"
-                            onClick={() => {
-                              if (
-                                window.confirm(t('wh.confirmDeleteSubscription', { name: subscription.name }))
-                              )
-                                void remove.run(subscription);
-                            }}
-                          >
-                            {t('detail.delete')}
-                          </button>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                      <RowDelete
+                        question={t('wh.confirmDeleteSubscription', { name: subscription.name })}
+                        onDelete={() => void remove.run(subscription)}
+                      />
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </States>
     </Card>
@@ -590,59 +558,52 @@ function Deliveries() {
         empty={t('wh.noDeliveries')}
       >
         {(items) => (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('ex.when')}</th>
-                  <th scope="col">{t('wh.direction')}</th>
-                  <th scope="col">{t('wh.event')}</th>
-                  <th scope="col">{t('wh.target')}</th>
-                  <th scope="col">{t('connections.status')}</th>
-                  <th scope="col">{t('wh.attempts')}</th>
-                  <th scope="col">{t('wh.response')}</th>
-                  <th scope="col">{t('ex.time')}</th>
-                  <th scope="col">
-                    <span className="sr-only">{t('ui.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((delivery) => (
-                  <tr key={delivery.id} data-delivery-id={delivery.id}>
-                    <td>
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={() => setOpen(delivery.id)}
-                        aria-label={t('wh.openDelivery', { event: delivery.eventType })}
-                      >
-                        <Time value={delivery.createdAt} />
-                      </button>
-                    </td>
-                    <td>{delivery.direction}</td>
-                    <td>
-                      <code>{delivery.eventType}</code>
-                    </td>
-                    <td>
-                      <code className="url">{delivery.targetUrl}</code>
-                    </td>
-                    <td>
-                      <Badge value={delivery.status} />
-                    </td>
-                    <td>
-                      {delivery.attemptNumber}/{delivery.maxAttempts}
-                    </td>
-                    <td>{delivery.responseStatus ?? delivery.errorMessage ?? '—'}</td>
-                    <td>{formatMs(delivery.deliveryTime)}</td>
-                    <td className="row-actions">
-                      <Redeliver delivery={delivery} onDone={list.reload} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={[
+              t('ex.when'),
+              t('wh.direction'),
+              t('wh.event'),
+              t('wh.target'),
+              t('connections.status'),
+              t('wh.attempts'),
+              t('wh.response'),
+              t('ex.time'),
+            ]}
+            actions
+          >
+            {items.map((delivery) => (
+              <tr key={delivery.id} data-delivery-id={delivery.id}>
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setOpen(delivery.id)}
+                    aria-label={t('wh.openDelivery', { event: delivery.eventType })}
+                  >
+                    <Time value={delivery.createdAt} />
+                  </button>
+                </td>
+                <td>{delivery.direction}</td>
+                <td>
+                  <code>{delivery.eventType}</code>
+                </td>
+                <td>
+                  <code className="url">{delivery.targetUrl}</code>
+                </td>
+                <td>
+                  <Badge value={delivery.status} />
+                </td>
+                <td>
+                  {delivery.attemptNumber}/{delivery.maxAttempts}
+                </td>
+                <td>{delivery.responseStatus ?? delivery.errorMessage ?? '—'}</td>
+                <td>{formatMs(delivery.deliveryTime)}</td>
+                <td className="row-actions">
+                  <Redeliver delivery={delivery} onDone={list.reload} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </States>
       {open ? <DeliveryDrawer id={open} onClose={() => setOpen(undefined)} onChanged={list.reload} /> : null}
