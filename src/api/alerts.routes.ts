@@ -8,6 +8,7 @@ import {
   SEVERITIES,
 } from '../monitoring/alerts/rules.js';
 import { tenantOf } from '../platform/http/authenticate.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { errorResponses, freeObject, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
@@ -242,19 +243,10 @@ export async function alertRoutes(
     (request) => alerts.update(request.context, tenantOf(request), request.params.id, request.body),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/alerts/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete an alert rule and its events',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await alerts.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Delete an alert rule and its events' },
+    (context, tenantId, id) => alerts.remove(context, tenantId, id),
   );
 }

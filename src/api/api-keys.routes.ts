@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyService } from '../platform/auth/key-service.js';
 import { tenantOf } from '../platform/http/authenticate.js';
-import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
+import { deleteByIdRoute } from './delete-route.js';
+import { errorResponses, pageOf, pageQuery, uuid } from './schemas.js';
 
 export const apiKeyView = {
   type: 'object',
@@ -80,20 +81,10 @@ export async function apiKeyRoutes(app: FastifyInstance, { keys }: { keys: KeySe
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/api-keys/:id',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'Revoke an API key',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await keys.revoke(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Revoke an API key', access: 'admin' },
+    (context, tenantId, id) => keys.revoke(context, tenantId, id),
   );
 }

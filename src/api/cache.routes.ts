@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CachePolicyInput, CachePolicyService } from '../gateway/cache-policies.js';
 import { KryonixError } from '../platform/errors.js';
 import { tenantOf } from '../platform/http/authenticate.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const cacheStrategy = {
@@ -186,20 +187,11 @@ export async function cacheRoutes(
     (request) => cachePolicies.update(request.context, tenantOf(request), request.params.id, request.body),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/cache-policies/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a cache policy',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await cachePolicies.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Delete a cache policy' },
+    (context, tenantId, id) => cachePolicies.remove(context, tenantId, id),
   );
 
   app.delete<{ Querystring: PurgeFields; Body: PurgeFields }>(

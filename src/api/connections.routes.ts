@@ -3,6 +3,7 @@ import type { ConnectionService } from '../connectors/connections.js';
 import type { EndpointService } from '../connectors/endpoints.js';
 import { tenantOf } from '../platform/http/authenticate.js';
 import { STORED_TRANSFORMATIONS_SCHEMA } from '../transform/index.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { errorResponses, freeObject, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const environment = { enum: ['development', 'staging', 'production'] } as const;
@@ -232,20 +233,11 @@ export async function connectionRoutes(
     (request) => connections.update(request.context, tenantOf(request), request.params.id, request.body),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/connections/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a connection',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await connections.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Delete a connection' },
+    (context, tenantId, id) => connections.remove(context, tenantId, id),
   );
 
   const endpointTags = ['connection endpoints'];

@@ -4,6 +4,7 @@ import { importOpenApi, MAX_DOCUMENT_BYTES } from '../connectors/custom/openapi.
 import { createCustomConnectorService } from '../connectors/custom/service.js';
 import type { Database } from '../platform/db/client.js';
 import { tenantOf } from '../platform/http/authenticate.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { errorResponses, freeObject, pageOf, pageQuery } from './schemas.js';
 
 const connectorView = {
@@ -53,7 +54,7 @@ const customView = {
   description: 'The custom connector definition, with uuid, createdAt and updatedAt',
 } as const;
 
-const idParams = {
+const connectorIdParams = {
   type: 'object',
   properties: { id: { type: 'string', minLength: 1, maxLength: 255 } },
   required: ['id'],
@@ -116,7 +117,7 @@ export async function connectorRoutes(
       schema: {
         tags,
         summary: "Get a tenant's custom connector definition (as saved, for editing)",
-        params: idParams,
+        params: connectorIdParams,
         response: { 200: customView, ...errorResponses },
       },
     },
@@ -178,7 +179,7 @@ export async function connectorRoutes(
       schema: {
         tags,
         summary: "Change a tenant's custom connector; the version is bumped (connections keep theirs)",
-        params: idParams,
+        params: connectorIdParams,
         body: customBody,
         response: { 200: customView, ...errorResponses, 409: { $ref: 'Problem#' } },
       },
@@ -186,19 +187,15 @@ export async function connectorRoutes(
     (request) => custom.update(request.context, tenantOf(request), request.params.id, request.body),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/connectors/:id',
     {
-      schema: {
-        tags,
-        summary: "Delete a tenant's custom connector that no connection uses",
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses, 409: { $ref: 'Problem#' } },
-      },
+      tags,
+      summary: "Delete a tenant's custom connector that no connection uses",
+      params: connectorIdParams,
+      conflict: true,
     },
-    async (request, reply) => {
-      await custom.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    (context, tenantId, id) => custom.remove(context, tenantId, id),
   );
 }

@@ -8,6 +8,7 @@ import type {
 } from '../gateway/ratelimit-admin.js';
 import { LIMIT_TYPES, MAX_WINDOW_SECONDS, RULE_SCOPES } from '../gateway/ratelimit-rules.js';
 import { tenantOf } from '../platform/http/authenticate.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const nullableUuid = { type: ['string', 'null'], format: 'uuid' } as const;
@@ -173,19 +174,10 @@ export async function rateLimitRoutes(
     (request) => rateLimits.update(request.context, tenantOf(request), request.params.id, request.body),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/rate-limits/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a rate-limit rule',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await rateLimits.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Delete a rate-limit rule' },
+    (context, tenantId, id) => rateLimits.remove(context, tenantId, id),
   );
 }

@@ -6,6 +6,7 @@ import { EVENT_CATALOG, type Webhooks } from '../webhooks/index.js';
 import { RETRY_CONFIG_SCHEMA } from '../webhooks/outbound/retry-schedule.js';
 import { AUTH_TYPES } from '../webhooks/signing/index.js';
 import type { SubscriptionInput } from '../webhooks/subscriptions.js';
+import { deleteByIdRoute } from './delete-route.js';
 import { errorResponses, idParams, pageOf, pageQuery, uuid } from './schemas.js';
 
 const any = {} as const;
@@ -332,20 +333,11 @@ export async function webhookRoutes(
     },
     (request) => endpoints.update(request.context, tenantOf(request), request.params.id, request.body),
   );
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/webhooks/endpoints/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete an inbound endpoint',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await endpoints.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Delete an inbound endpoint' },
+    (context, tenantId, id) => endpoints.remove(context, tenantId, id),
   );
   app.post<{ Params: { id: string }; Body: { secretKey?: string; overlapSeconds?: number } }>(
     '/webhooks/endpoints/:id/rotate-secret',
@@ -464,20 +456,11 @@ export async function webhookRoutes(
     },
     (request) => subscriptions.update(request.context, tenantOf(request), request.params.id, request.body),
   );
-  app.delete<{ Params: { id: string } }>(
+  deleteByIdRoute(
+    app,
     '/webhooks/subscriptions/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a subscription',
-        params: idParams,
-        response: { 204: { type: 'null' }, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await subscriptions.remove(request.context, tenantOf(request), request.params.id);
-      return reply.code(204).send();
-    },
+    { tags, summary: 'Delete a subscription' },
+    (context, tenantId, id) => subscriptions.remove(context, tenantId, id),
   );
   app.get<{ Params: { id: string } }>(
     '/webhooks/subscriptions/:id/secret',
