@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 interface Seen {
@@ -134,8 +134,7 @@ describeStores('custom connectors', (store) => {
 
   const api = (method: string, path: string, body?: unknown, key = t.adminKey) =>
     call(t.baseUrl, method, `/api/integrations${path}`, { key, body });
-  const run = (id: string, action: string, input: unknown, key = t.adminKey) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key, body: input });
+  const { run } = connectionCalls(() => t);
   const connect = async (connectorId: string, name: string, key = t.adminKey) => {
     const created = await api(
       'POST',

@@ -6,7 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeImap, startFakeImap } from './fakes/imap.js';
 import { type FakeSmtp, startFakeSmtp } from './fakes/smtp.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 const compose = (mail: ConstructorParameters<typeof MailComposer>[0]) =>
@@ -165,8 +165,7 @@ describeStores('connectors: email (SMTP, IMAP)', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown = {}) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
+  const { run } = connectionCalls(() => t);
   const uids = (result: { body: any }) => result.body.data.messages.map((m: { uid: number }) => m.uid);
 
   it('lists a mailbox newest first, searches it, and tests the IMAP login', async () => {

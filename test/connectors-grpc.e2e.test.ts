@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeGrpc, GRPC_PROTO, GRPC_TOKEN, GRPC_TYPES_PROTO, startFakeGrpc } from './fakes/grpc.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 describeStores('connectors: grpc', (store) => {
@@ -31,10 +31,7 @@ describeStores('connectors: grpc', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
-  const test = (id: string) =>
-    call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/test`, { key: t.adminKey });
+  const { run, test } = connectionCalls(() => t);
   const execution = async (executionId: string) => {
     await t.platform.executionLog.flush();
     const { rows } = await t.platform.db.pool.query(

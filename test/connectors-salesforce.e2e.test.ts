@@ -8,7 +8,7 @@
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeSalesforce, startFakeSalesforce } from './fakes/salesforce.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 function expectProblem(result: { status: number; body: any }, status: number, code: string) {
@@ -46,10 +46,7 @@ describeStores('connectors: Salesforce', (store) => {
       { clientSecret: CLIENT.clientSecret, password, securityToken: USER.securityToken },
       config,
     );
-  const run = (id: string, action: string, input: unknown = {}) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
-  const test = (id: string) =>
-    call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/test`, { key: t.adminKey });
+  const { run, test } = connectionCalls(() => t);
 
   beforeAll(async () => {
     const keys = await generateKeyPair('RS256', { extractable: true });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeSap, startFakeSap, V2_PATH, V4_PATH } from './fakes/sap.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 function expectProblem(result: { status: number; body: any }, status: number, code: string) {
@@ -34,10 +34,7 @@ describeStores('connectors: SAP OData', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown = {}) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
-  const test = (id: string) =>
-    call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/test`, { key: t.adminKey });
+  const { run, test } = connectionCalls(() => t);
 
   beforeAll(async () => {
     sap = await startFakeSap({ clientId: 'sb-kryonix', clientSecret: 'uaa-secret' });

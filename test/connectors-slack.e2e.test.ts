@@ -7,7 +7,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from './fakes/slack.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 function expectProblem(result: { status: number; body: any }, status: number, code: string) {
@@ -34,10 +34,7 @@ describeStores('connectors: Slack', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown = {}) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
-  const test = (id: string) =>
-    call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/test`, { key: t.adminKey });
+  const { run, test } = connectionCalls(() => t);
   const execution = async (id: string) => {
     await t.platform.executionLog.flush();
     const { rows } = await t.platform.db.pool.query(

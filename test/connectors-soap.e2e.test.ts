@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeSoap, SOAP_USER, startFakeSoap } from './fakes/soap.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 describeStores('connectors: soap', (store) => {
@@ -27,10 +27,7 @@ describeStores('connectors: soap', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
-  const test = (id: string) =>
-    call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/test`, { key: t.adminKey });
+  const { run, test } = connectionCalls(() => t);
   const execution = async (executionId: string) => {
     await t.platform.executionLog.flush();
     const { rows } = await t.platform.db.pool.query(

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeTeams } from './fakes/teams.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 function expectProblem(result: { status: number; body: any }, status: number, code: string) {
@@ -35,10 +35,7 @@ describeStores('connectors: Microsoft Teams', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown = {}) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
-  const test = (id: string) =>
-    call(t.baseUrl, 'POST', `/api/integrations/connections/${id}/test`, { key: t.adminKey });
+  const { run, test } = connectionCalls(() => t);
 
   beforeAll(async () => {
     teams = await startFakeTeams({

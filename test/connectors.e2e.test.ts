@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RestUpstream, startRestUpstream } from './fakes/rest-upstream.js';
-import { call, startTestPlatform, type TestPlatform } from './support/platform.js';
+import { call, connectionCalls, startTestPlatform, type TestPlatform } from './support/platform.js';
 import { describeStores } from './support/stores.js';
 
 function expectProblem(result: { status: number; body: any }, status: number, code: string) {
@@ -30,8 +30,7 @@ describeStores('connectors: shape, runner and REST', (store) => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return created.body.id as string;
   };
-  const run = (id: string, action: string, input: unknown) =>
-    call(t.baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key: t.adminKey, body: input });
+  const { run } = connectionCalls(() => t);
   const executions = async (id: string) => {
     await t.platform.executionLog.flush();
     const { rows } = await t.platform.db.pool.query(

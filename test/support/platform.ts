@@ -73,6 +73,22 @@ export async function call<T = any>(
 }
 
 /** A REST connection with an API key credential: the body most tests create connections with. */
+/**
+ * What the connector tests do with a connection over HTTP, as the admin: run one of its actions
+ * (`input` the JSON body) and test it. `current` returns the platform of the moment (tests create it
+ * in beforeAll).
+ */
+export function connectionCalls(current: () => TestPlatform) {
+  return {
+    run: (id: string, action: string, input: unknown = {}, key = current().adminKey) =>
+      call(current().baseUrl, 'POST', `/api/v1/connections/${id}/actions/${action}`, { key, body: input }),
+    test: (id: string) =>
+      call(current().baseUrl, 'POST', `/api/integrations/connections/${id}/test`, {
+        key: current().adminKey,
+      }),
+  };
+}
+
 export const restConnection = (name: string) => ({
   connectorId: 'rest',
   name,
