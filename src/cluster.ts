@@ -11,12 +11,15 @@
  * - without Redis, the rate-limit counters: workers send each check over IPC and the primary
  *   counts in one memory store, so limits are exact across workers (with REDIS_URL the Redis store
  *   already is); and the configuration-change events (a connection updated through one worker
- *   drops the others' cached copy), relayed to every other worker.
+ *   drops the others' cached copy), relayed to every other worker;
+ * - the metrics a scrape sees: the worker that takes a scrape asks the primary, which merges every
+ *   worker's registry (prom-client's cluster aggregation), so any worker answers for all.
  * Jobs that must run once per cluster (the outbound delivery worker, the scheduler) run in worker 0
  * only: with the embedded database every worker shares one Postgres session, so advisory locks
  * cannot elect a leader among them. A worker that dies is replaced.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config.js';
 import { upsertBuiltInConnectors } from './connectors/registry.js';
 import type { CounterStore } from './gateway/ratelimit-store.js';
@@ -36,7 +39,14 @@ const INDEX_ENV = 'KRYONIX_CLUSTER_WORKER';
 type ClusterMessage =
   | { krx: 'rl'; id: number; requests: readonly CounterRequest[]; points: number }
   | { krx: 'rl-result'; id: number; result?: ConsumeResult; error?: string }
+  | { krx: 'metrics'; id: number }
+  | { krx: 'metrics-result'; id: number; text?: string; error?: string }
   | { krx: 'event'; event: PlatformEvent };
+
+type PrimaryRequest = Extract<ClusterMessage, { krx: 'rl' | 'metrics' }>;
+type PrimaryReply = Extract<ClusterMessage, { krx: 'rl-result' | 'metrics-result' }>;
+/** A request as a worker writes it; the link numbers it. */
+type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 const isClusterMessage = (message: unknown): message is ClusterMessage =>
   typeof message === 'object' && message !== null && 'krx' in message;
@@ -79,6 +89,9 @@ export async function runPrimary(
   }
 
   const counters = createMemoryStore();
+  // Asks every worker for its metrics (prom-client's cluster protocol) and merges them by each
+  // metric's aggregator: a scrape answered by any worker shows the whole cluster.
+  const metrics = new AggregatorRegistry();
   const members = new Map<number, Worker>();
   let stopping = false;
 
@@ -102,6 +115,14 @@ export async function runPrimary(
           reply = { krx: 'rl-result', id: message.id, error: String(error) };
         }
         if (worker.isConnected()) worker.send(reply);
+      } else if (message.krx === 'metrics') {
+        const reply = (answer: { text: string } | { error: string }) => {
+          if (worker.isConnected()) worker.send({ krx: 'metrics-result', id: message.id, ...answer });
+        };
+        metrics.clusterMetrics().then(
+          (text) => reply({ text }),
+          (error: unknown) => reply({ error: String(error) }),
+        );
       } else if (message.krx === 'event') {
         for (const other of members.values())
           if (other !== worker && other.isConnected()) other.send(message);
@@ -138,55 +159,77 @@ export async function runPrimary(
   process.on('SIGINT', () => void stop());
 }
 
-/** A worker's link to its primary: the database socket, the IPC counter store and event relay. */
+/**
+ * A worker's link to its primary: the database socket, the IPC counter store, the event relay and
+ * the cluster-wide metrics.
+ */
 export function clusterMember(): ClusterMember {
+  const primary = primaryLink();
   return {
     embeddedSocketDir: process.env[SOCKET_ENV] || undefined,
-    counterStore: ipcCounterStore(),
+    counterStore: ipcCounterStore(primary),
     transport: ipcEventTransport(),
+    clusterMetrics(registry) {
+      AggregatorRegistry.setRegistries([registry]);
+      // Constructing one installs prom-client's listener through which this worker answers the primary.
+      new AggregatorRegistry();
+      return async () => {
+        const reply = await primary.ask({ krx: 'metrics' });
+        return reply.krx === 'metrics-result' ? (reply.text ?? '') : '';
+      };
+    },
   };
 }
 
-/** Rate-limit checks answered by the primary's one memory store (exact across workers). */
-function ipcCounterStore(): CounterStore {
+/** Requests to the primary, each answered by its id; all fail once the primary is gone. */
+function primaryLink() {
   let nextId = 0;
-  const pending = new Map<number, { resolve(result: ConsumeResult): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(reply: PrimaryReply): void; reject(error: Error): void }>();
   let gone: Error | undefined;
   process.on('message', (message: unknown) => {
-    if (!isClusterMessage(message) || message.krx !== 'rl-result') return;
+    if (!isClusterMessage(message) || (message.krx !== 'rl-result' && message.krx !== 'metrics-result'))
+      return;
     const waiter = pending.get(message.id);
     if (!waiter) return;
     pending.delete(message.id);
-    if (message.result) waiter.resolve(message.result);
-    else waiter.reject(new Error(message.error ?? 'rate limit check failed in the primary'));
+    if (message.error === undefined) waiter.resolve(message);
+    else waiter.reject(new Error(message.error));
   });
   const failAll = (error: Error) => {
     gone = error;
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
-  // The limiter falls back to counting in this process when a check fails.
   process.on('disconnect', () => failAll(new Error('the cluster primary is gone')));
   return {
-    consume(requests, points) {
+    ask(request: Unnumbered<PrimaryRequest>): Promise<PrimaryReply> {
       if (gone) return Promise.reject(gone);
-      return new Promise<ConsumeResult>((resolve, reject) => {
+      return new Promise<PrimaryReply>((resolve, reject) => {
         const id = ++nextId;
         pending.set(id, { resolve, reject });
-        process.send?.(
-          { krx: 'rl', id, requests, points } satisfies ClusterMessage,
-          undefined,
-          {},
-          (error) => {
-            if (!error) return;
-            pending.delete(id);
-            reject(error);
-          },
-        );
+        process.send?.({ ...request, id } as ClusterMessage, undefined, {}, (error) => {
+          if (!error) return;
+          pending.delete(id);
+          reject(error);
+        });
       });
     },
+    close: () => failAll(new Error('closed')),
+  };
+}
+
+/** Rate-limit checks answered by the primary's one memory store (exact across workers). */
+function ipcCounterStore(primary: ReturnType<typeof primaryLink>): CounterStore {
+  return {
+    // The limiter falls back to counting in this process when a check fails.
+    async consume(requests, points) {
+      const reply = await primary.ask({ krx: 'rl', requests, points });
+      if (reply.krx !== 'rl-result' || !reply.result)
+        throw new Error('rate limit check failed in the primary');
+      return reply.result;
+    },
     async close() {
-      failAll(new Error('closed'));
+      primary.close();
     },
   };
 }

@@ -72,6 +72,8 @@ export interface AppServices {
   cachePolicies: CachePolicyService;
   webhooks: Webhooks;
   monitoring: Monitoring;
+  /** What a Prometheus scrape answers, when not this process's own registry (`--workers`). */
+  scrapeMetrics?: () => Promise<string>;
   gateway: GatewayService;
   proxy: GatewayProxy;
   readiness: ReadinessCheck[];
@@ -155,8 +157,10 @@ export async function buildServer(services: AppServices): Promise<FastifyInstanc
     app.swagger(),
   );
   await app.register(healthRoutes, { checks: services.readiness });
+  const { registry } = services.monitoring;
   await app.register(prometheusRoutes, {
-    registry: services.monitoring.registry,
+    metrics: services.scrapeMetrics ?? (() => registry.metrics()),
+    contentType: registry.contentType,
     token: config.metricsToken,
   });
   await app.register(

@@ -4,6 +4,7 @@
  * both go through here, so what is tested is what runs.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { createLocalLocks, createRedisLocks } from './connectors/auth/locks.js';
 import { createAuthService } from './connectors/auth/service.js';
@@ -67,6 +68,11 @@ export interface ClusterMember {
   transport?: EventTransport;
   /** Rate-limit counters kept by the primary when there is no Redis. */
   counterStore?: CounterStore;
+  /**
+   * Shares this worker's metrics with the primary; returns what a scrape of this worker answers: the
+   * whole cluster's metrics, merged by the primary (a scrape lands on whichever worker accepts it).
+   */
+  clusterMetrics?(registry: Registry): () => Promise<string>;
 }
 
 export async function createPlatform(config: Config, cluster: ClusterMember = {}): Promise<Platform> {
@@ -182,6 +188,7 @@ export async function createPlatform(config: Config, cluster: ClusterMember = {}
       cachePolicies: createCachePolicyService(db, config, responseCache),
       webhooks,
       monitoring,
+      scrapeMetrics: cluster.clusterMetrics?.(monitoring.registry),
       gateway,
       proxy,
       // With REDIS_URL, a node without Redis cannot share rate limits, cache or change events: not ready.

@@ -1,8 +1,8 @@
 /**
  * `kryonix start --workers 2` with the embedded database and no Redis: the primary serves PGlite to
  * both workers and keeps the rate-limit counters, so a limit is exact across the workers; a
- * configuration change made through one worker reaches the other's cache; SIGTERM stops them all
- * and releases the data directory.
+ * configuration change made through one worker reaches the other's cache; /metrics on any worker
+ * shows the whole cluster; SIGTERM stops them all and releases the data directory.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -100,6 +100,28 @@ it('serves from two workers sharing the embedded database, with exact rate limit
   expect(statuses.filter((s) => s === 200)).toHaveLength(12);
   expect(statuses.filter((s) => s === 429)).toHaveLength(18);
   expect(upstream.hits.get('/echo')).toBe(12);
+
+  // A scrape lands on whichever worker accepts it, and each answers for the whole cluster: the 12
+  // calls the two workers served between them, every time.
+  const proxied2xx = (text: string) =>
+    text
+      .split('\n')
+      .filter(
+        (line) =>
+          line.startsWith('kryonix_gateway_requests_total{') &&
+          line.includes(`connection_id="${id}"`) &&
+          line.includes('status_class="2xx"'),
+      )
+      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  for (let scrape = 0; scrape < 6; scrape++) {
+    const answer = await send(`${base}/metrics`, key);
+    expect(answer.status).toBe(200);
+    const text = await answer.text();
+    expect(proxied2xx(text)).toBe(12);
+    // Each series once: the workers' samples are merged, not listed side by side.
+    const series = text.split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(new Set(series.map((line) => line.slice(0, line.lastIndexOf(' ')))).size).toBe(series.length);
+  }
 }, 60_000);
 
 it('drops a changed connection from every worker and stops cleanly on SIGTERM', async () => {

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 import { KryonixError } from '../platform/errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -11,7 +10,11 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  */
 export async function prometheusRoutes(
   app: FastifyInstance,
-  { registry, token }: { registry: Registry; token: string | undefined },
+  {
+    metrics,
+    contentType,
+    token,
+  }: { metrics: () => Promise<string>; contentType: string; token: string | undefined },
 ): Promise<void> {
   const expected = token ? digest(token) : undefined;
   app.get(
@@ -40,8 +43,7 @@ export async function prometheusRoutes(
             },
           );
       }
-      const text = await registry.metrics();
-      return reply.type(registry.contentType).send(text);
+      return reply.type(contentType).send(await metrics());
     },
   );
 }

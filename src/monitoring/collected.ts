@@ -7,6 +7,12 @@
 import type { MetricValue, Registry } from 'prom-client';
 
 type MetricType = 'counter' | 'gauge' | 'histogram';
+/**
+ * How `kryonix start --workers N` merges the workers' values (prom-client's cluster aggregation):
+ * `sum` for counts, `max` for per-process states where any worker's counts, `first` for values every
+ * worker reads from the shared database.
+ */
+type Aggregator = 'sum' | 'max' | 'first';
 
 export type Labels = Record<string, string | number>;
 
@@ -21,13 +27,13 @@ interface CollectedMetric {
   name: string;
   help: string;
   type: MetricType;
-  aggregator: 'sum';
+  aggregator: Aggregator;
   get(): Promise<{
     name: string;
     help: string;
     type: MetricType;
     values: MetricValue<string>[];
-    aggregator: 'sum';
+    aggregator: Aggregator;
   }>;
   reset(): void;
 }
@@ -35,21 +41,22 @@ interface CollectedMetric {
 /** Registers a metric whose samples `collect` returns at scrape time (it may query, cheaply). */
 export function registerCollected(
   registry: Registry,
-  spec: { name: string; help: string; type: 'counter' | 'gauge' | 'histogram' },
+  spec: { name: string; help: string; type: MetricType; aggregator?: Aggregator },
   collect: () => Sample[] | Promise<Sample[]>,
 ): void {
+  const aggregator = spec.aggregator ?? 'sum';
   const metric: CollectedMetric = {
     name: spec.name,
     help: spec.help,
     type: spec.type,
-    aggregator: 'sum',
+    aggregator,
     async get() {
       const samples = await collect();
       return {
         name: spec.name,
         help: spec.help,
         type: spec.type,
-        aggregator: 'sum',
+        aggregator,
         values: samples.map((sample) => ({
           labels: sample.labels ?? {},
           value: sample.value,

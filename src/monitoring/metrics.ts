@@ -222,6 +222,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       name: 'kryonix_circuit_open',
       help: 'Connections whose circuit breaker is not closed on this node (1 open, 0.5 half-open)',
       type: 'gauge',
+      aggregator: 'max',
     },
     () =>
       [...counters.openCircuits.keys()].map((connectionId) => ({
@@ -295,6 +296,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       name: 'kryonix_connector_quota_used',
       help: "A provider's own limit as it last reported its use, by connection (e.g. Salesforce api_requests per 24 h)",
       type: 'gauge',
+      aggregator: 'max',
     },
     () => quotas().map(({ labels, used }) => ({ labels, value: used })),
   );
@@ -304,6 +306,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       name: 'kryonix_connector_quota_limit',
       help: "A provider's own limit as it last reported it, by connection",
       type: 'gauge',
+      aggregator: 'max',
     },
     () => quotas().map(({ labels, limit }) => ({ labels, value: limit })),
   );
@@ -315,6 +318,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       name: 'kryonix_webhook_queue_depth',
       help: 'Outbound deliveries in the queue, by status (all nodes: read from the database)',
       type: 'gauge',
+      aggregator: 'first',
     },
     async () => {
       const snapshot = await queue();
@@ -332,6 +336,7 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
       name: 'kryonix_webhook_queue_oldest_age_seconds',
       help: 'How long the oldest due pending delivery has waited',
       type: 'gauge',
+      aggregator: 'first',
     },
     async () => {
       const snapshot = await queue();
