@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startUpstream, type UpstreamFake } from './fakes/upstream.js';
 import { exitOf, spawnCli, waitForOutput } from './support/cli.js';
+import { expectValidExposition } from './support/prometheus.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -118,6 +119,7 @@ it('serves from two workers sharing the embedded database, with exact rate limit
     expect(answer.status).toBe(200);
     const text = await answer.text();
     expect(proxied2xx(text)).toBe(12);
+    expectValidExposition(text);
     // Each series once: the workers' samples are merged, not listed side by side.
     const series = text.split('\n').filter((line) => line && !line.startsWith('#'));
     expect(new Set(series.map((line) => line.slice(0, line.lastIndexOf(' ')))).size).toBe(series.length);
