@@ -165,14 +165,17 @@ export async function runPrimary(
  */
 export function clusterMember(): ClusterMember {
   const primary = primaryLink();
+  // Constructing one installs prom-client's listener through which this worker answers the primary;
+  // until the platform's registry exists it answers with no metrics rather than not at all (the
+  // primary would wait 5 s for it, and fail the scrape).
+  AggregatorRegistry.setRegistries([]);
+  new AggregatorRegistry();
   return {
     embeddedSocketDir: process.env[SOCKET_ENV] || undefined,
     counterStore: ipcCounterStore(primary),
     transport: ipcEventTransport(),
     clusterMetrics(registry) {
       AggregatorRegistry.setRegistries([registry]);
-      // Constructing one installs prom-client's listener through which this worker answers the primary.
-      new AggregatorRegistry();
       return async () => {
         const reply = await primary.ask({ krx: 'metrics' });
         return reply.krx === 'metrics-result' ? (reply.text ?? '') : '';
