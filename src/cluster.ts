@@ -26,8 +26,7 @@ import type { CounterStore } from './gateway/ratelimit-store.js';
 import { type ConsumeResult, type CounterRequest, createMemoryStore } from './gateway/ratelimit-store.js';
 import { loadKeyring } from './platform/crypto.js';
 import { openDatabase } from './platform/db/client.js';
-import { type EmbeddedDatabase, startEmbeddedDatabase } from './platform/db/embedded.js';
-import { lockDataDir } from './platform/db/lock.js';
+import { openEmbeddedDataDir } from './platform/db/embedded.js';
 import { SHARED_EVENT_TYPES } from './platform/event-transport.js';
 import type { EventTransport, PlatformEvent } from './platform/events.js';
 import { bootstrapDefaultTenant } from './platform/tenancy.js';
@@ -71,13 +70,8 @@ export async function runPrimary(
   onBootstrapKey: (key: string) => void,
 ): Promise<void> {
   loadKeyring(config); // creates the master key file now, not in N workers at once
-  let embedded: EmbeddedDatabase | undefined;
-  let lock: ReturnType<typeof lockDataDir> | undefined;
-  if (!config.databaseUrl) {
-    lock = lockDataDir(config.dataDir);
-    embedded = await startEmbeddedDatabase(config.dataDir);
-  }
-  const socketDir = embedded?.poolOptions.host;
+  const embedded = config.databaseUrl ? undefined : await openEmbeddedDataDir(config.dataDir);
+  const socketDir = embedded?.database.poolOptions.host;
   const db = await openDatabase(config, { embeddedSocketDir: socketDir });
   try {
     await db.migrate();
@@ -151,8 +145,7 @@ export async function runPrimary(
     );
     await Promise.all(exits);
     await counters.close();
-    await embedded?.stop();
-    lock?.release();
+    await embedded?.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());

@@ -13,8 +13,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Config } from '../../config.js';
-import { embeddedPoolOptions, startEmbeddedDatabase } from './embedded.js';
-import { lockDataDir } from './lock.js';
+import { embeddedPoolOptions, openEmbeddedDataDir } from './embedded.js';
 import * as schema from './schema.js';
 
 export type Tx = NodePgDatabase<typeof schema>;
@@ -96,19 +95,10 @@ export async function openDatabase(
       async () => {},
     );
   }
-  const lock = lockDataDir(config.dataDir);
-  try {
-    const embedded = await startEmbeddedDatabase(config.dataDir);
-    // One connection, matching the embedded server's single session.
-    const pool = new pg.Pool({ ...embedded.poolOptions, max: 1 });
-    return createDatabase('embedded', pool, async () => {
-      await embedded.stop();
-      lock.release();
-    });
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
+  const embedded = await openEmbeddedDataDir(config.dataDir);
+  // One connection, matching the embedded server's single session.
+  const pool = new pg.Pool({ ...embedded.database.poolOptions, max: 1 });
+  return createDatabase('embedded', pool, () => embedded.close());
 }
 
 function createDatabase(mode: Database['mode'], pool: pg.Pool, afterClose: () => Promise<void>): Database {

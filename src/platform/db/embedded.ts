@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { lockDataDir } from './lock.js';
 
 export interface EmbeddedDatabase {
   /** Options for `pg.Pool`: a Unix socket directory, reachable only by this user (and shared with
    * the processes of `kryonix start --workers`, which connect to it). */
   readonly poolOptions: { host: string; port: number; user: string; database: string };
   stop(): Promise<void>;
+  /** Stops the database at once, writing nothing more to its files (no checkpoint). */
+  abort(): Promise<void>;
 }
 
 const SOCKET_PORT = 5432; // only names the socket file: `.s.PGSQL.5432`
@@ -49,6 +52,10 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   let stopping: Promise<void> | undefined;
   return {
     poolOptions: embeddedPoolOptions(socketDir),
+    async abort() {
+      await worker.terminate();
+      fs.rmSync(socketDir, { recursive: true, force: true });
+    },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         const done = () => {
@@ -62,6 +69,37 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
         worker.postMessage('stop');
       });
       return stopping;
+    },
+  };
+}
+
+/**
+ * The embedded database of a data directory, locked for this process: a second start on the same
+ * directory refuses. If the lock is lost while running (the directory removed or taken over), the
+ * database stops at once and writes nothing more there; the platform then reports it unavailable.
+ */
+export async function openEmbeddedDataDir(
+  dataDir: string,
+): Promise<{ database: EmbeddedDatabase; close(): Promise<void> }> {
+  let database: EmbeddedDatabase | undefined;
+  const lock = lockDataDir(dataDir, () => {
+    process.stderr.write(
+      `kryonix: the lock file of ${dataDir} is gone or no longer ours (was the directory removed?): ` +
+        'the embedded database stops now without writing to it; restart kryonix\n',
+    );
+    void database?.abort();
+  });
+  try {
+    database = await startEmbeddedDatabase(dataDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  return {
+    database,
+    async close() {
+      await database.stop();
+      lock.release();
     },
   };
 }

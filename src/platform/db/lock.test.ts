@@ -97,3 +97,33 @@ it('lets exactly one of many processes starting at once take the lock, the file 
     ),
   );
 }, 30_000);
+
+it('tells its holder once when the lock file is removed or replaced, and not after release', async () => {
+  const removed = tempDir();
+  const lostRemoved: number[] = [];
+  const first = lockDataDir(removed, () => lostRemoved.push(Date.now()), 20);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  expect(lostRemoved).toEqual([]); // still there and ours
+  fs.rmSync(removed, { recursive: true, force: true });
+  await expect.poll(() => lostRemoved.length).toBe(1);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  expect(lostRemoved).toHaveLength(1);
+  first.release();
+
+  // Another process's lock at the same path (the directory made anew and locked by it).
+  const replaced = tempDir();
+  let lostReplaced = 0;
+  const second = lockDataDir(replaced, () => lostReplaced++, 20);
+  fs.rmSync(path.join(replaced, 'kryonix.lock'));
+  fs.writeFileSync(path.join(replaced, 'kryonix.lock'), String(process.ppid));
+  await expect.poll(() => lostReplaced).toBe(1);
+  second.release();
+  expect(fs.readFileSync(path.join(replaced, 'kryonix.lock'), 'utf8')).toBe(String(process.ppid));
+
+  const released = tempDir();
+  let lostReleased = 0;
+  lockDataDir(released, () => lostReleased++, 20).release();
+  fs.rmSync(released, { recursive: true, force: true });
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  expect(lostReleased).toBe(0);
+});

@@ -6,6 +6,10 @@
  * The lock file never exists without its PID: it is written under a private name and hard-linked
  * into place, which fails atomically when the lock is taken. (Created empty and then written, a second
  * start in between read '' as stale, deleted it, and both ran.)
+ *
+ * The holder rechecks its lock every few seconds, as PostgreSQL's postmaster does its postmaster.pid:
+ * if the directory was removed (or the lock replaced) while running, a new `kryonix start` may already
+ * be initialising a database at the same path, and this process, writing by path, would corrupt it.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -92,7 +96,11 @@ export interface DataDirLock {
   release(): void;
 }
 
-export function lockDataDir(dataDir: string): DataDirLock {
+/** How often the holder checks that its lock file is still there and still its own. */
+const LOCK_CHECK_MS = 2000;
+
+/** `onLost` runs once if the lock file disappears or stops being ours while held. */
+export function lockDataDir(dataDir: string, onLost?: () => void, checkEveryMs = LOCK_CHECK_MS): DataDirLock {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lockPath = path.join(dataDir, 'kryonix.lock');
   const pending = `${lockPath}.${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -103,10 +111,25 @@ export function lockDataDir(dataDir: string): DataDirLock {
         fs.linkSync(pending, lockPath);
         const mine = readLock(lockPath);
         let released = false;
+        const stillMine = () => {
+          try {
+            return sameLock(readLock(lockPath), mine!);
+          } catch {
+            return false; // unreadable: no longer a lock we can vouch for
+          }
+        };
+        const watch = onLost
+          ? setInterval(() => {
+              if (stillMine()) return;
+              clearInterval(watch);
+              onLost();
+            }, checkEveryMs).unref()
+          : undefined;
         return {
           release() {
             if (released) return;
             released = true;
+            clearInterval(watch);
             // Never remove a lock that is no longer ours (taken over after we were thought dead).
             if (mine && sameLock(readLock(lockPath), mine)) fs.rmSync(lockPath, { force: true });
           },
