@@ -96,15 +96,6 @@ export function Table({
   );
 }
 
-/** A table row's enable/disable button. */
-export function RowToggle({ active, onToggle }: { active: boolean; onToggle: () => void }) {
-  return (
-    <button type="button" className="small" onClick={onToggle}>
-      {active ? t('detail.disable') : t('detail.enable')}
-    </button>
-  );
-}
-
 /** A table row's delete button: deletes once the user confirms `question`. */
 export function RowDelete({ question, onDelete }: { question: string; onDelete: () => void }) {
   return (
@@ -117,6 +108,28 @@ export function RowDelete({ question, onDelete }: { question: string; onDelete: 
     >
       {t('detail.delete')}
     </button>
+  );
+}
+
+/** An editable row's enable/disable button and its delete button (which asks `question` first). */
+export function RowToggleAndDelete({
+  active,
+  onToggle,
+  question,
+  onDelete,
+}: {
+  active: boolean;
+  onToggle: () => void;
+  question: string;
+  onDelete: () => void;
+}) {
+  return (
+    <>
+      <button type="button" className="small" onClick={onToggle}>
+        {active ? t('detail.disable') : t('detail.enable')}
+      </button>
+      <RowDelete question={question} onDelete={onDelete} />
+    </>
   );
 }
 

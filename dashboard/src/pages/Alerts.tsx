@@ -7,8 +7,7 @@ import {
   Field,
   formatNumber,
   PageHeader,
-  RowDelete,
-  RowToggle,
+  RowToggleAndDelete,
   States,
   Table,
   Time,
@@ -164,13 +163,12 @@ export function AlertsPage() {
                   </td>
                   <td className="row-actions">
                     {canEdit ? (
-                      <>
-                        <RowToggle active={rule.isActive} onToggle={() => void toggle.run(rule)} />
-                        <RowDelete
-                          question={t('al.confirmDelete', { name: rule.name })}
-                          onDelete={() => void remove.run(rule)}
-                        />
-                      </>
+                      <RowToggleAndDelete
+                        active={rule.isActive}
+                        onToggle={() => void toggle.run(rule)}
+                        question={t('al.confirmDelete', { name: rule.name })}
+                        onDelete={() => void remove.run(rule)}
+                      />
                     ) : null}
                   </td>
                 </tr>

@@ -12,8 +12,7 @@ import {
   Loaded,
   Loading,
   PageHeader,
-  RowDelete,
-  RowToggle,
+  RowToggleAndDelete,
   States,
   Table,
   Time,
@@ -224,13 +223,12 @@ function Endpoints() {
                       {t('wh.receipts')}
                     </button>
                     {canEdit ? (
-                      <>
-                        <RowToggle active={endpoint.isActive} onToggle={() => void toggle.run(endpoint)} />
-                        <RowDelete
-                          question={t('wh.confirmDeleteEndpoint', { name: endpoint.name })}
-                          onDelete={() => void remove.run(endpoint)}
-                        />
-                      </>
+                      <RowToggleAndDelete
+                        active={endpoint.isActive}
+                        onToggle={() => void toggle.run(endpoint)}
+                        question={t('wh.confirmDeleteEndpoint', { name: endpoint.name })}
+                        onDelete={() => void remove.run(endpoint)}
+                      />
                     ) : null}
                   </td>
                 </tr>
@@ -477,16 +475,12 @@ function Subscriptions() {
                     {t('wh.tab.deliveries')}
                   </button>
                   {canEdit ? (
-                    <>
-                      <RowToggle
-                        active={subscription.isActive}
-                        onToggle={() => void toggle.run(subscription)}
-                      />
-                      <RowDelete
-                        question={t('wh.confirmDeleteSubscription', { name: subscription.name })}
-                        onDelete={() => void remove.run(subscription)}
-                      />
-                    </>
+                    <RowToggleAndDelete
+                      active={subscription.isActive}
+                      onToggle={() => void toggle.run(subscription)}
+                      question={t('wh.confirmDeleteSubscription', { name: subscription.name })}
+                      onDelete={() => void remove.run(subscription)}
+                    />
                   ) : null}
                 </td>
               </tr>
