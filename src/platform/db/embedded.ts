@@ -52,9 +52,10 @@ export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDa
   let stopping: Promise<void> | undefined;
   return {
     poolOptions: embeddedPoolOptions(socketDir),
-    async abort() {
-      await worker.terminate();
-      fs.rmSync(socketDir, { recursive: true, force: true });
+    abort() {
+      // Also what a later stop() waits for: the terminated worker will not answer 'stop'.
+      stopping ??= worker.terminate().then(() => fs.rmSync(socketDir, { recursive: true, force: true }));
+      return stopping;
     },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
